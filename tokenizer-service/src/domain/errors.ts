@@ -1,0 +1,37 @@
+// Typed errors of the tokenizer. Messages never carry a submitted value: they are written to logs.
+
+export type Dependency = 'store' | 'kms';
+
+/** The vault store or KMS did not answer, answered with a server fault, or throttled us. */
+export class DependencyUnavailableError extends Error {
+  override readonly name = 'DependencyUnavailableError';
+  constructor(
+    readonly dependency: Dependency,
+    options?: ErrorOptions,
+  ) {
+    super(`${dependency} is unavailable`, options);
+  }
+}
+
+/** A stored ciphertext did not decrypt to this token of this tenant: it was tampered with or moved. */
+export class IntegrityError extends Error {
+  override readonly name = 'IntegrityError';
+  constructor(message = 'ciphertext does not belong to this token and tenant', options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+export class TokenNotFoundError extends Error {
+  override readonly name = 'TokenNotFoundError';
+  constructor() {
+    super('token not found');
+  }
+}
+
+/** Every fresh token tried already existed (only plausible for tokens with a small space). */
+export class TokenSpaceExhaustedError extends Error {
+  override readonly name = 'TokenSpaceExhaustedError';
+  constructor(attempts: number) {
+    super(`no free token after ${attempts} attempts`);
+  }
+}

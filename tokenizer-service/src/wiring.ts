@@ -1,0 +1,47 @@
+import { KmsKeyringNode } from '@aws-crypto/client-node';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Logger } from 'pino';
+import { DynamoDbVaultStore } from './adapters/dynamodb-vault-store.js';
+import { EncryptionSdkCipher } from './adapters/encryption-sdk-cipher.js';
+import { createKmsClient, kmsKeyHealthCheck } from './adapters/kms-client.js';
+import type { AppDependencies } from './app.js';
+import type { TokenizerConfig } from './config.js';
+
+/** Wires the production adapters (DynamoDB, KMS keyring) from a validated config. */
+export function createDependencies(config: TokenizerConfig, logger: Logger): AppDependencies {
+  // Fail fast rather than hang when a dependency is down: the client answers 503 and retries later.
+  const clientConfig = {
+    region: config.AWS_REGION,
+    maxAttempts: 2,
+    requestHandler: {
+      connectionTimeout: config.DEPENDENCY_TIMEOUT_MS,
+      requestTimeout: config.DEPENDENCY_TIMEOUT_MS,
+    },
+  };
+  const dynamoDb = new DynamoDBClient({
+    ...clientConfig,
+    ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
+  });
+  const kms = createKmsClient({
+    ...clientConfig,
+    ...(config.KMS_ENDPOINT ? { endpoint: config.KMS_ENDPOINT } : {}),
+  });
+  const keyring = new KmsKeyringNode({ generatorKeyId: config.KMS_KEY_ARN, clientProvider: () => kms });
+  return {
+    store: new DynamoDbVaultStore({ client: dynamoDb, tableName: config.TOKEN_VAULT_TABLE_NAME }),
+    cipher: new EncryptionSdkCipher({
+      keyring,
+      cache: {
+        capacity: config.DATA_KEY_CACHE_CAPACITY,
+        maxAgeSeconds: config.DATA_KEY_CACHE_MAX_AGE_SECONDS,
+        maxMessagesEncrypted: config.DATA_KEY_CACHE_MAX_MESSAGES,
+      },
+      checkKeyHealth: kmsKeyHealthCheck(kms, config.KMS_KEY_ARN),
+    }),
+    clock: () => new Date(),
+    logger,
+    defaultTenant: config.DEFAULT_TENANT,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    retryAfterSeconds: config.RETRY_AFTER_SECONDS,
+  };
+}

@@ -7,15 +7,15 @@ const [visa, mastercard, amex] = testCardNumbers;
 const json = { 'content-type': 'application/json' };
 
 t.test('a tokenized card number detokenizes to itself, and the vault holds only ciphertext', async (t) => {
-  const { app, dynamoDb, tableName } = await createTestStack(t);
-  const created = await app.inject({ method: 'POST', url: '/v1/tokens', payload: { value: visa } });
+  const { inject, dynamoDb, tableName } = await createTestStack(t);
+  const created = await inject({ method: 'POST', url: '/v1/tokens', payload: { value: visa } });
   t.equal(created.statusCode, 201);
   const { token, createdAt } = created.json();
   t.match(token, /^tok_[A-Za-z0-9_-]{22}$/);
   t.ok(Date.parse(createdAt) > 0, 'createdAt is a timestamp');
   t.notMatch(created.body, visa, 'the response does not echo the value');
 
-  const revealed = await app.inject({ method: 'POST', url: '/v1/detokenize', payload: { tokens: [token] } });
+  const revealed = await inject({ method: 'POST', url: '/v1/detokenize', payload: { tokens: [token] } });
   t.equal(revealed.statusCode, 200);
   t.same(revealed.json(), { results: [{ token, value: visa }] });
 
@@ -29,9 +29,9 @@ t.test('a tokenized card number detokenizes to itself, and the vault holds only 
 });
 
 t.test('batches tokenize up to 100 values, each with its own token, in order', async (t) => {
-  const { app } = await createTestStack(t);
+  const { inject } = await createTestStack(t);
   const values = Array.from({ length: 100 }, (_, i) => `value-${i}`);
-  const response = await app.inject({
+  const response = await inject({
     method: 'POST',
     url: '/v1/tokens/batch',
     payload: { items: values.map((value) => ({ value })) },
@@ -40,7 +40,7 @@ t.test('batches tokenize up to 100 values, each with its own token, in order', a
   const tokens = response.json().results.map((result: { token: string }) => result.token);
   t.equal(new Set(tokens).size, 100, 'every token is distinct');
 
-  const revealed = await app.inject({ method: 'POST', url: '/v1/detokenize', payload: { tokens } });
+  const revealed = await inject({ method: 'POST', url: '/v1/detokenize', payload: { tokens } });
   t.same(
     revealed.json().results.map((result: { value: string }) => result.value),
     values,
@@ -49,12 +49,12 @@ t.test('batches tokenize up to 100 values, each with its own token, in order', a
 });
 
 t.test('detokenize answers each item: found, not found, repeated', async (t) => {
-  const { app } = await createTestStack(t);
+  const { inject } = await createTestStack(t);
   const { token } = (
-    await app.inject({ method: 'POST', url: '/v1/tokens', payload: { value: mastercard } })
+    await inject({ method: 'POST', url: '/v1/tokens', payload: { value: mastercard } })
   ).json();
   const missing = 'tok_AAAAAAAAAAAAAAAAAAAAAA';
-  const response = await app.inject({
+  const response = await inject({
     method: 'POST',
     url: '/v1/detokenize',
     payload: { tokens: [token, missing, token] },
@@ -68,17 +68,15 @@ t.test('detokenize answers each item: found, not found, repeated', async (t) => 
 });
 
 t.test('metadata never includes the value; delete removes token and ciphertext', async (t) => {
-  const { app, dynamoDb, tableName } = await createTestStack(t);
-  const { token } = (
-    await app.inject({ method: 'POST', url: '/v1/tokens', payload: { value: amex } })
-  ).json();
+  const { inject, dynamoDb, tableName } = await createTestStack(t);
+  const { token } = (await inject({ method: 'POST', url: '/v1/tokens', payload: { value: amex } })).json();
 
-  const metadata = await app.inject({ method: 'GET', url: `/v1/tokens/${token}` });
+  const metadata = await inject({ method: 'GET', url: `/v1/tokens/${token}` });
   t.equal(metadata.statusCode, 200);
   t.same(Object.keys(metadata.json()).sort(), ['createdAt', 'token']);
   t.notMatch(metadata.body, amex);
 
-  const deleted = await app.inject({ method: 'DELETE', url: `/v1/tokens/${token}` });
+  const deleted = await inject({ method: 'DELETE', url: `/v1/tokens/${token}` });
   t.equal(deleted.statusCode, 204);
   t.equal(deleted.body, '');
   const { Item } = await dynamoDb.send(
@@ -86,21 +84,19 @@ t.test('metadata never includes the value; delete removes token and ciphertext',
   );
   t.equal(Item, undefined, 'the item and its ciphertext are gone');
 
-  const revealed = await app.inject({ method: 'POST', url: '/v1/detokenize', payload: { tokens: [token] } });
+  const revealed = await inject({ method: 'POST', url: '/v1/detokenize', payload: { tokens: [token] } });
   t.equal(revealed.json().results[0].error.code, 'not_found');
-  t.equal((await app.inject({ method: 'GET', url: `/v1/tokens/${token}` })).statusCode, 404);
-  const again = await app.inject({ method: 'DELETE', url: `/v1/tokens/${token}` });
+  t.equal((await inject({ method: 'GET', url: `/v1/tokens/${token}` })).statusCode, 404);
+  const again = await inject({ method: 'DELETE', url: `/v1/tokens/${token}` });
   t.equal(again.statusCode, 404);
   t.equal(again.headers['content-type'], 'application/problem+json; charset=utf-8');
 });
 
 t.test('a ciphertext copied onto another token refuses to detokenize', async (t) => {
-  const { app, dynamoDb, tableName } = await createTestStack(t);
-  const first = (await app.inject({ method: 'POST', url: '/v1/tokens', payload: { value: visa } })).json()
+  const { inject, dynamoDb, tableName } = await createTestStack(t);
+  const first = (await inject({ method: 'POST', url: '/v1/tokens', payload: { value: visa } })).json().token;
+  const second = (await inject({ method: 'POST', url: '/v1/tokens', payload: { value: mastercard } })).json()
     .token;
-  const second = (
-    await app.inject({ method: 'POST', url: '/v1/tokens', payload: { value: mastercard } })
-  ).json().token;
   const firstItem = await dynamoDb.send(
     new GetItemCommand({ TableName: tableName, Key: { pk: { S: vaultPartitionKey('default', first) } } }),
   );
@@ -110,7 +106,7 @@ t.test('a ciphertext copied onto another token refuses to detokenize', async (t)
       Item: { ...firstItem.Item, pk: { S: vaultPartitionKey('default', second) }, token: { S: second } },
     }),
   );
-  const response = await app.inject({
+  const response = await inject({
     method: 'POST',
     url: '/v1/detokenize',
     payload: { tokens: [second, first] },
@@ -123,16 +119,15 @@ t.test('a ciphertext copied onto another token refuses to detokenize', async (t)
 t.test("a ciphertext copied into another tenant's vault refuses to detokenize", async (t) => {
   const tenantA = await createTestStack(t);
   const tenantB = await createTestStack(t, { shareWith: tenantA, env: { DEFAULT_TENANT: 'tenant-b' } });
-  const token = (
-    await tenantA.app.inject({ method: 'POST', url: '/v1/tokens', payload: { value: visa } })
-  ).json().token;
+  const token = (await tenantA.inject({ method: 'POST', url: '/v1/tokens', payload: { value: visa } })).json()
+    .token;
   const { Item } = await tenantA.dynamoDb.send(
     new GetItemCommand({
       TableName: tenantA.tableName,
       Key: { pk: { S: vaultPartitionKey('default', token) } },
     }),
   );
-  const notFound = await tenantB.app.inject({
+  const notFound = await tenantB.inject({
     method: 'POST',
     url: '/v1/detokenize',
     payload: { tokens: [token] },
@@ -144,7 +139,7 @@ t.test("a ciphertext copied into another tenant's vault refuses to detokenize", 
       Item: { ...Item, pk: { S: vaultPartitionKey('tenant-b', token) }, tenant: { S: 'tenant-b' } },
     }),
   );
-  const moved = await tenantB.app.inject({
+  const moved = await tenantB.inject({
     method: 'POST',
     url: '/v1/detokenize',
     payload: { tokens: [token] },
@@ -153,7 +148,7 @@ t.test("a ciphertext copied into another tenant's vault refuses to detokenize", 
 });
 
 t.test('requests outside the contract get a problem naming the field, and nothing is written', async (t) => {
-  const { app, dynamoDb, tableName } = await createTestStack(t);
+  const { inject, dynamoDb, tableName } = await createTestStack(t);
   const cases = [
     { name: 'missing value', url: '/v1/tokens', payload: {}, field: '/body/value' },
     {
@@ -197,7 +192,7 @@ t.test('requests outside the contract get a problem naming the field, and nothin
     },
   ];
   for (const { name, url, payload, field } of cases) {
-    const response = await app.inject({ method: 'POST', url, payload });
+    const response = await inject({ method: 'POST', url, payload });
     t.equal(response.statusCode, 400, `${name}: 400`);
     t.equal(
       response.headers['content-type'],
@@ -214,8 +209,8 @@ t.test('requests outside the contract get a problem naming the field, and nothin
 });
 
 t.test('malformed bodies: bad JSON, wrong media type, too large', async (t) => {
-  const { app } = await createTestStack(t, { env: { BODY_LIMIT_BYTES: '2048' } });
-  const badJson = await app.inject({
+  const { inject } = await createTestStack(t, { env: { BODY_LIMIT_BYTES: '2048' } });
+  const badJson = await inject({
     method: 'POST',
     url: '/v1/tokens',
     headers: json,
@@ -225,7 +220,7 @@ t.test('malformed bodies: bad JSON, wrong media type, too large', async (t) => {
   t.notOk(badJson.body.includes(visa), 'the JSON parser message (which quotes the body) is not passed on');
   t.equal(badJson.json().detail, 'The request body is not valid JSON.');
 
-  const text = await app.inject({
+  const text = await inject({
     method: 'POST',
     url: '/v1/tokens',
     headers: { 'content-type': 'text/plain' },
@@ -234,10 +229,10 @@ t.test('malformed bodies: bad JSON, wrong media type, too large', async (t) => {
   t.equal(text.statusCode, 415);
   t.equal(text.headers['content-type'], 'application/problem+json; charset=utf-8');
 
-  const large = await app.inject({ method: 'POST', url: '/v1/tokens', payload: { value: 'x'.repeat(4000) } });
+  const large = await inject({ method: 'POST', url: '/v1/tokens', payload: { value: 'x'.repeat(4000) } });
   t.equal(large.statusCode, 413);
 
-  const proto = await app.inject({
+  const proto = await inject({
     method: 'POST',
     url: '/v1/tokens',
     headers: json,
@@ -246,20 +241,20 @@ t.test('malformed bodies: bad JSON, wrong media type, too large', async (t) => {
   t.equal(proto.statusCode, 400);
   t.equal(({} as Record<string, unknown>).polluted, undefined);
 
-  const unknownRoute = await app.inject({ method: 'GET', url: '/v1/nothing' });
+  const unknownRoute = await inject({ method: 'GET', url: '/v1/nothing' });
   t.equal(unknownRoute.statusCode, 404);
   t.equal(unknownRoute.json().title, 'Not Found');
 });
 
 t.test('health: liveness always, readiness checks store and KMS', async (t) => {
-  const { app, kms } = await createTestStack(t);
-  t.same((await app.inject({ method: 'GET', url: '/health/live' })).json(), { status: 'ok' });
-  const ready = await app.inject({ method: 'GET', url: '/health/ready' });
+  const { inject, kms } = await createTestStack(t);
+  t.same((await inject({ method: 'GET', url: '/health/live' })).json(), { status: 'ok' });
+  const ready = await inject({ method: 'GET', url: '/health/ready' });
   t.equal(ready.statusCode, 200);
   t.same(ready.json(), { status: 'ok', checks: { store: 'ok', kms: 'ok' } });
 
   kms.setFault({ mode: 'fail' });
-  const notReady = await app.inject({ method: 'GET', url: '/health/ready' });
+  const notReady = await inject({ method: 'GET', url: '/health/ready' });
   t.equal(notReady.statusCode, 503);
   t.equal(notReady.headers['retry-after'], '1');
 });

@@ -8,7 +8,7 @@ import {
   testDynamoDbEndpoint,
   uniqueTableName,
 } from '@tokenization/local-stack/test-support/dynamodb';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
 import { vaultTableDefinition } from '../../src/adapters/vault-table.js';
 import { buildApp } from '../../src/app.js';
@@ -32,6 +32,8 @@ const logSink = new Writable({
 
 export interface TestStack {
   app: FastifyInstance;
+  /** Sends a request to the app as the test caller. */
+  inject: (options: InjectOptions) => Promise<LightMyRequestResponse>;
   kms: LocalKms;
   dynamoDb: DynamoDBClient;
   tableName: string;
@@ -68,7 +70,8 @@ export async function createTestStack(t: Test, options: TestStackOptions = {}): 
   const app = buildApp(createDependencies(config, createLogger('trace', logSink)));
   t.teardown(() => app.close());
   await app.ready();
-  return { app, kms, dynamoDb, tableName, config };
+  const inject = (request: InjectOptions) => app.inject(request);
+  return { app, inject, kms, dynamoDb, tableName, config };
 }
 
 /** Card numbers the tests submit; none may ever appear in a log line. */

@@ -11,6 +11,7 @@ import {
 import { DependencyUnavailableError, IntegrityError } from '../domain/errors.js';
 import type { ValueCipher, VaultRecordKey } from '../domain/ports.js';
 import { isUnavailable } from './dependency-errors.js';
+import { SingleFlightMaterialsManager } from './single-flight-materials.js';
 
 /** Limits of the data key cache; see the README's configuration section. */
 export interface DataKeyCacheOptions {
@@ -61,12 +62,14 @@ export class EncryptionSdkCipher implements ValueCipher {
 
   constructor(options: EncryptionSdkCipherOptions) {
     this.#materials = options.cache
-      ? new NodeCachingMaterialsManager({
-          backingMaterials: options.keyring,
-          cache: getLocalCryptographicMaterialsCache(options.cache.capacity),
-          maxAge: options.cache.maxAgeSeconds * 1000,
-          maxMessagesEncrypted: options.cache.maxMessagesEncrypted,
-        })
+      ? new SingleFlightMaterialsManager(
+          new NodeCachingMaterialsManager({
+            backingMaterials: options.keyring,
+            cache: getLocalCryptographicMaterialsCache(options.cache.capacity),
+            maxAge: options.cache.maxAgeSeconds * 1000,
+            maxMessagesEncrypted: options.cache.maxMessagesEncrypted,
+          }),
+        )
       : options.keyring;
     this.#suiteId =
       options.suiteId ?? AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;

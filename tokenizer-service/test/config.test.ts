@@ -1,0 +1,35 @@
+import t from 'tap';
+import { loadConfig } from '../src/config.js';
+
+const valid = {
+  AWS_REGION: 'eu-west-1',
+  TOKEN_VAULT_TABLE_NAME: 'token-vault',
+  KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+};
+
+t.test('a valid environment gets documented defaults', async (t) => {
+  const config = loadConfig(valid);
+  t.equal(config.TOKENIZER_PORT, 3001);
+  t.equal(config.TOKENIZER_HOST, '127.0.0.1');
+  t.equal(config.DATA_KEY_CACHE_MAX_AGE_SECONDS, 300);
+  t.equal(config.DEPENDENCY_TIMEOUT_MS, 2000);
+  t.equal(loadConfig({ ...valid, TOKENIZER_PORT: '4000' }).TOKENIZER_PORT, 4000);
+});
+
+t.test('a missing or bad variable stops the start, naming it', async (t) => {
+  for (const name of Object.keys(valid)) {
+    const env: Record<string, string> = { ...valid };
+    delete env[name];
+    t.throws(() => loadConfig(env), { message: new RegExp(name) }, `missing ${name}`);
+  }
+  t.throws(
+    () => loadConfig({ ...valid, KMS_KEY_ARN: 'alias/vault' }),
+    { message: /KMS_KEY_ARN/ },
+    'alias, not ARN',
+  );
+  t.throws(() => loadConfig({ ...valid, TOKENIZER_PORT: 'http' }), { message: /TOKENIZER_PORT/ });
+  t.throws(() => loadConfig({ ...valid, LOG_LEVEL: 'loud' }), { message: /LOG_LEVEL/ });
+  t.throws(() => loadConfig({ ...valid, DATA_KEY_CACHE_MAX_AGE_SECONDS: '0' }), {
+    message: /DATA_KEY_CACHE_MAX_AGE_SECONDS/,
+  });
+});

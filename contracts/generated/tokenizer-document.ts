@@ -59,6 +59,61 @@ export const tokenizerDocument: OpenApiDocument = {
                     "description": "The value to protect, for instance a card number. Never logged, never echoed in errors.",
                     "minLength": 1,
                     "maxLength": 1024
+                  },
+                  "type": {
+                    "type": "string",
+                    "description": "What the value is. `card_number`: a payment card number of 13 to 19 digits that passes the Luhn\ncheck (spaces and dashes are accepted and removed); its last four and brand are returned.\n",
+                    "enum": [
+                      "generic",
+                      "card_number"
+                    ],
+                    "default": "generic"
+                  },
+                  "format": {
+                    "type": "string",
+                    "description": "`random`: `tok_` and 128 random bits. `format_preserving` (card numbers only): as many digits as\nthe card, keeping its last four (and optionally first six), and always failing the Luhn check, so a\ntoken can never be mistaken for a card number.\n",
+                    "enum": [
+                      "random",
+                      "format_preserving"
+                    ],
+                    "default": "random"
+                  },
+                  "preserve": {
+                    "type": "string",
+                    "description": "With `format: format_preserving`: the card digits the token keeps. `last4` leaves the other\n`n - 4` digits random (9 to 15 for cards of 13 to 19 digits); `first6_last4` leaves `n - 10`\nrandom (6 to 9) and needs a card of at least 16 digits, so at least a million tokens exist per\nfirst six and last four. Defaults to `last4`; not allowed with `format: random`.\n",
+                    "enum": [
+                      "last4",
+                      "first6_last4"
+                    ]
+                  },
+                  "deterministic": {
+                    "type": "boolean",
+                    "description": "The same value (with the same `type`, `format` and `preserve`) in the same tenant always gets\nthe same token, found by a keyed HMAC-SHA-256 fingerprint. The first tokenization's metadata\nis kept. Cannot be combined with `ttlSeconds` or `maxUses`.\n",
+                    "default": false
+                  },
+                  "ttlSeconds": {
+                    "type": "integer",
+                    "description": "The token expires this many seconds after creation; detokenize then answers `expired`.",
+                    "minimum": 1,
+                    "maximum": 31536000
+                  },
+                  "maxUses": {
+                    "type": "integer",
+                    "description": "Full reveals allowed (1 makes a one-time token); afterwards detokenize answers `exhausted`.",
+                    "minimum": 1,
+                    "maximum": 1000000
+                  },
+                  "metadata": {
+                    "type": "object",
+                    "description": "Up to 16 non-sensitive strings stored with the token and returned with its metadata.",
+                    "maxProperties": 16,
+                    "propertyNames": {
+                      "pattern": "^[A-Za-z0-9_.-]{1,64}$"
+                    },
+                    "additionalProperties": {
+                      "type": "string",
+                      "maxLength": 256
+                    }
                   }
                 }
               }
@@ -75,12 +130,15 @@ export const tokenizerDocument: OpenApiDocument = {
                   "additionalProperties": false,
                   "required": [
                     "token",
-                    "createdAt"
+                    "createdAt",
+                    "type",
+                    "format",
+                    "deterministic"
                   ],
                   "properties": {
                     "token": {
                       "type": "string",
-                      "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+                      "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
                       "minLength": 1,
                       "maxLength": 64,
                       "pattern": "^[A-Za-z0-9_-]+$",
@@ -94,6 +152,65 @@ export const tokenizerDocument: OpenApiDocument = {
                       "examples": [
                         "2026-11-29T12:00:00.000Z"
                       ]
+                    },
+                    "type": {
+                      "type": "string",
+                      "description": "What the value is. `card_number`: a payment card number of 13 to 19 digits that passes the Luhn\ncheck (spaces and dashes are accepted and removed); its last four and brand are returned.\n",
+                      "enum": [
+                        "generic",
+                        "card_number"
+                      ],
+                      "default": "generic"
+                    },
+                    "format": {
+                      "type": "string",
+                      "description": "`random`: `tok_` and 128 random bits. `format_preserving` (card numbers only): as many digits as\nthe card, keeping its last four (and optionally first six), and always failing the Luhn check, so a\ntoken can never be mistaken for a card number.\n",
+                      "enum": [
+                        "random",
+                        "format_preserving"
+                      ],
+                      "default": "random"
+                    },
+                    "deterministic": {
+                      "type": "boolean"
+                    },
+                    "expiresAt": {
+                      "type": "string",
+                      "format": "date-time",
+                      "examples": [
+                        "2026-11-29T12:00:00.000Z"
+                      ]
+                    },
+                    "maxUses": {
+                      "type": "integer"
+                    },
+                    "card": {
+                      "type": "object",
+                      "description": "What an application may keep about a card: its last four digits and its brand.",
+                      "additionalProperties": false,
+                      "required": [
+                        "last4",
+                        "brand"
+                      ],
+                      "properties": {
+                        "last4": {
+                          "type": "string",
+                          "pattern": "^[0-9]{4}$"
+                        },
+                        "brand": {
+                          "type": "string",
+                          "enum": [
+                            "visa",
+                            "mastercard",
+                            "amex",
+                            "discover",
+                            "jcb",
+                            "diners",
+                            "unionpay",
+                            "unknown"
+                          ]
+                        }
+                      }
                     }
                   }
                 }
@@ -477,6 +594,61 @@ export const tokenizerDocument: OpenApiDocument = {
                           "description": "The value to protect, for instance a card number. Never logged, never echoed in errors.",
                           "minLength": 1,
                           "maxLength": 1024
+                        },
+                        "type": {
+                          "type": "string",
+                          "description": "What the value is. `card_number`: a payment card number of 13 to 19 digits that passes the Luhn\ncheck (spaces and dashes are accepted and removed); its last four and brand are returned.\n",
+                          "enum": [
+                            "generic",
+                            "card_number"
+                          ],
+                          "default": "generic"
+                        },
+                        "format": {
+                          "type": "string",
+                          "description": "`random`: `tok_` and 128 random bits. `format_preserving` (card numbers only): as many digits as\nthe card, keeping its last four (and optionally first six), and always failing the Luhn check, so a\ntoken can never be mistaken for a card number.\n",
+                          "enum": [
+                            "random",
+                            "format_preserving"
+                          ],
+                          "default": "random"
+                        },
+                        "preserve": {
+                          "type": "string",
+                          "description": "With `format: format_preserving`: the card digits the token keeps. `last4` leaves the other\n`n - 4` digits random (9 to 15 for cards of 13 to 19 digits); `first6_last4` leaves `n - 10`\nrandom (6 to 9) and needs a card of at least 16 digits, so at least a million tokens exist per\nfirst six and last four. Defaults to `last4`; not allowed with `format: random`.\n",
+                          "enum": [
+                            "last4",
+                            "first6_last4"
+                          ]
+                        },
+                        "deterministic": {
+                          "type": "boolean",
+                          "description": "The same value (with the same `type`, `format` and `preserve`) in the same tenant always gets\nthe same token, found by a keyed HMAC-SHA-256 fingerprint. The first tokenization's metadata\nis kept. Cannot be combined with `ttlSeconds` or `maxUses`.\n",
+                          "default": false
+                        },
+                        "ttlSeconds": {
+                          "type": "integer",
+                          "description": "The token expires this many seconds after creation; detokenize then answers `expired`.",
+                          "minimum": 1,
+                          "maximum": 31536000
+                        },
+                        "maxUses": {
+                          "type": "integer",
+                          "description": "Full reveals allowed (1 makes a one-time token); afterwards detokenize answers `exhausted`.",
+                          "minimum": 1,
+                          "maximum": 1000000
+                        },
+                        "metadata": {
+                          "type": "object",
+                          "description": "Up to 16 non-sensitive strings stored with the token and returned with its metadata.",
+                          "maxProperties": 16,
+                          "propertyNames": {
+                            "pattern": "^[A-Za-z0-9_.-]{1,64}$"
+                          },
+                          "additionalProperties": {
+                            "type": "string",
+                            "maxLength": 256
+                          }
                         }
                       }
                     }
@@ -507,12 +679,15 @@ export const tokenizerDocument: OpenApiDocument = {
                             "additionalProperties": false,
                             "required": [
                               "token",
-                              "createdAt"
+                              "createdAt",
+                              "type",
+                              "format",
+                              "deterministic"
                             ],
                             "properties": {
                               "token": {
                                 "type": "string",
-                                "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+                                "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
                                 "minLength": 1,
                                 "maxLength": 64,
                                 "pattern": "^[A-Za-z0-9_-]+$",
@@ -526,6 +701,65 @@ export const tokenizerDocument: OpenApiDocument = {
                                 "examples": [
                                   "2026-11-29T12:00:00.000Z"
                                 ]
+                              },
+                              "type": {
+                                "type": "string",
+                                "description": "What the value is. `card_number`: a payment card number of 13 to 19 digits that passes the Luhn\ncheck (spaces and dashes are accepted and removed); its last four and brand are returned.\n",
+                                "enum": [
+                                  "generic",
+                                  "card_number"
+                                ],
+                                "default": "generic"
+                              },
+                              "format": {
+                                "type": "string",
+                                "description": "`random`: `tok_` and 128 random bits. `format_preserving` (card numbers only): as many digits as\nthe card, keeping its last four (and optionally first six), and always failing the Luhn check, so a\ntoken can never be mistaken for a card number.\n",
+                                "enum": [
+                                  "random",
+                                  "format_preserving"
+                                ],
+                                "default": "random"
+                              },
+                              "deterministic": {
+                                "type": "boolean"
+                              },
+                              "expiresAt": {
+                                "type": "string",
+                                "format": "date-time",
+                                "examples": [
+                                  "2026-11-29T12:00:00.000Z"
+                                ]
+                              },
+                              "maxUses": {
+                                "type": "integer"
+                              },
+                              "card": {
+                                "type": "object",
+                                "description": "What an application may keep about a card: its last four digits and its brand.",
+                                "additionalProperties": false,
+                                "required": [
+                                  "last4",
+                                  "brand"
+                                ],
+                                "properties": {
+                                  "last4": {
+                                    "type": "string",
+                                    "pattern": "^[0-9]{4}$"
+                                  },
+                                  "brand": {
+                                    "type": "string",
+                                    "enum": [
+                                      "visa",
+                                      "mastercard",
+                                      "amex",
+                                      "discover",
+                                      "jcb",
+                                      "diners",
+                                      "unionpay",
+                                      "unknown"
+                                    ]
+                                  }
+                                }
                               }
                             }
                           },
@@ -546,10 +780,15 @@ export const tokenizerDocument: OpenApiDocument = {
                                 "properties": {
                                   "code": {
                                     "type": "string",
-                                    "description": "Why this item failed. `not_found`: no such token for this caller's tenant (or it was deleted).\n`integrity_error`: the stored ciphertext does not belong to this token and tenant, so it was\nrefused.\n",
+                                    "description": "Why this item failed.\n- `not_found`: no such token for this caller's tenant (or it was deleted).\n- `expired`: the token's `ttlSeconds` have passed.\n- `exhausted`: the token's `maxUses` full reveals were used.\n- `integrity_error`: the stored ciphertext does not belong to this token and tenant; refused.\n- `invalid_value`: the value does not fit its `type` (e.g. a card number failing the Luhn check).\n- `invalid_options`: the options contradict each other or the value.\n- `token_space_exhausted`: every format-preserving token tried for this value was taken.\n",
                                     "enum": [
                                       "not_found",
-                                      "integrity_error"
+                                      "expired",
+                                      "exhausted",
+                                      "integrity_error",
+                                      "invalid_value",
+                                      "invalid_options",
+                                      "token_space_exhausted"
                                     ]
                                   },
                                   "message": {
@@ -934,7 +1173,7 @@ export const tokenizerDocument: OpenApiDocument = {
                     "maxItems": 100,
                     "items": {
                       "type": "string",
-                      "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+                      "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
                       "minLength": 1,
                       "maxLength": 64,
                       "pattern": "^[A-Za-z0-9_-]+$",
@@ -942,6 +1181,20 @@ export const tokenizerDocument: OpenApiDocument = {
                         "tok_3q2-7wEjRk6Yb1cM9xPz0A"
                       ]
                     }
+                  },
+                  "reveal": {
+                    "type": "string",
+                    "description": "`full` returns the value (and consumes one use of a token with `maxUses`); `masked` returns it\nwith all but the last four characters replaced by `*` and consumes no use.\n",
+                    "enum": [
+                      "full",
+                      "masked"
+                    ],
+                    "default": "full"
+                  },
+                  "showFirst6": {
+                    "type": "boolean",
+                    "description": "With `reveal: masked`, card numbers also keep their first six digits.",
+                    "default": false
                   }
                 }
               }
@@ -974,7 +1227,7 @@ export const tokenizerDocument: OpenApiDocument = {
                             "properties": {
                               "token": {
                                 "type": "string",
-                                "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+                                "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
                                 "minLength": 1,
                                 "maxLength": 64,
                                 "pattern": "^[A-Za-z0-9_-]+$",
@@ -984,9 +1237,7 @@ export const tokenizerDocument: OpenApiDocument = {
                               },
                               "value": {
                                 "type": "string",
-                                "description": "The value to protect, for instance a card number. Never logged, never echoed in errors.",
-                                "minLength": 1,
-                                "maxLength": 1024
+                                "description": "The value, or with `reveal: masked` the masked value."
                               }
                             }
                           },
@@ -1000,7 +1251,7 @@ export const tokenizerDocument: OpenApiDocument = {
                             "properties": {
                               "token": {
                                 "type": "string",
-                                "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+                                "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
                                 "minLength": 1,
                                 "maxLength": 64,
                                 "pattern": "^[A-Za-z0-9_-]+$",
@@ -1018,10 +1269,15 @@ export const tokenizerDocument: OpenApiDocument = {
                                 "properties": {
                                   "code": {
                                     "type": "string",
-                                    "description": "Why this item failed. `not_found`: no such token for this caller's tenant (or it was deleted).\n`integrity_error`: the stored ciphertext does not belong to this token and tenant, so it was\nrefused.\n",
+                                    "description": "Why this item failed.\n- `not_found`: no such token for this caller's tenant (or it was deleted).\n- `expired`: the token's `ttlSeconds` have passed.\n- `exhausted`: the token's `maxUses` full reveals were used.\n- `integrity_error`: the stored ciphertext does not belong to this token and tenant; refused.\n- `invalid_value`: the value does not fit its `type` (e.g. a card number failing the Luhn check).\n- `invalid_options`: the options contradict each other or the value.\n- `token_space_exhausted`: every format-preserving token tried for this value was taken.\n",
                                     "enum": [
                                       "not_found",
-                                      "integrity_error"
+                                      "expired",
+                                      "exhausted",
+                                      "integrity_error",
+                                      "invalid_value",
+                                      "invalid_options",
+                                      "token_space_exhausted"
                                     ]
                                   },
                                   "message": {
@@ -1390,7 +1646,7 @@ export const tokenizerDocument: OpenApiDocument = {
           "description": "A token returned by a tokenize operation.",
           "schema": {
             "type": "string",
-            "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+            "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
             "minLength": 1,
             "maxLength": 64,
             "pattern": "^[A-Za-z0-9_-]+$",
@@ -1417,12 +1673,17 @@ export const tokenizerDocument: OpenApiDocument = {
                   "additionalProperties": false,
                   "required": [
                     "token",
-                    "createdAt"
+                    "createdAt",
+                    "type",
+                    "format",
+                    "deterministic",
+                    "status",
+                    "metadata"
                   ],
                   "properties": {
                     "token": {
                       "type": "string",
-                      "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+                      "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
                       "minLength": 1,
                       "maxLength": 64,
                       "pattern": "^[A-Za-z0-9_-]+$",
@@ -1436,6 +1697,89 @@ export const tokenizerDocument: OpenApiDocument = {
                       "examples": [
                         "2026-11-29T12:00:00.000Z"
                       ]
+                    },
+                    "type": {
+                      "type": "string",
+                      "description": "What the value is. `card_number`: a payment card number of 13 to 19 digits that passes the Luhn\ncheck (spaces and dashes are accepted and removed); its last four and brand are returned.\n",
+                      "enum": [
+                        "generic",
+                        "card_number"
+                      ],
+                      "default": "generic"
+                    },
+                    "format": {
+                      "type": "string",
+                      "description": "`random`: `tok_` and 128 random bits. `format_preserving` (card numbers only): as many digits as\nthe card, keeping its last four (and optionally first six), and always failing the Luhn check, so a\ntoken can never be mistaken for a card number.\n",
+                      "enum": [
+                        "random",
+                        "format_preserving"
+                      ],
+                      "default": "random"
+                    },
+                    "deterministic": {
+                      "type": "boolean"
+                    },
+                    "status": {
+                      "type": "string",
+                      "description": "`active`, or why the token no longer reveals its value.",
+                      "enum": [
+                        "active",
+                        "expired",
+                        "exhausted"
+                      ]
+                    },
+                    "expiresAt": {
+                      "type": "string",
+                      "format": "date-time",
+                      "examples": [
+                        "2026-11-29T12:00:00.000Z"
+                      ]
+                    },
+                    "maxUses": {
+                      "type": "integer"
+                    },
+                    "usesRemaining": {
+                      "type": "integer"
+                    },
+                    "card": {
+                      "type": "object",
+                      "description": "What an application may keep about a card: its last four digits and its brand.",
+                      "additionalProperties": false,
+                      "required": [
+                        "last4",
+                        "brand"
+                      ],
+                      "properties": {
+                        "last4": {
+                          "type": "string",
+                          "pattern": "^[0-9]{4}$"
+                        },
+                        "brand": {
+                          "type": "string",
+                          "enum": [
+                            "visa",
+                            "mastercard",
+                            "amex",
+                            "discover",
+                            "jcb",
+                            "diners",
+                            "unionpay",
+                            "unknown"
+                          ]
+                        }
+                      }
+                    },
+                    "metadata": {
+                      "type": "object",
+                      "description": "Up to 16 non-sensitive strings stored with the token and returned with its metadata.",
+                      "maxProperties": 16,
+                      "propertyNames": {
+                        "pattern": "^[A-Za-z0-9_.-]{1,64}$"
+                      },
+                      "additionalProperties": {
+                        "type": "string",
+                        "maxLength": 256
+                      }
                     }
                   }
                 }
@@ -2414,7 +2758,7 @@ export const tokenizerDocument: OpenApiDocument = {
         "description": "A token returned by a tokenize operation.",
         "schema": {
           "type": "string",
-          "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+          "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
           "minLength": 1,
           "maxLength": 64,
           "pattern": "^[A-Za-z0-9_-]+$",
@@ -2436,7 +2780,7 @@ export const tokenizerDocument: OpenApiDocument = {
     "schemas": {
       "Token": {
         "type": "string",
-        "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+        "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
         "minLength": 1,
         "maxLength": 64,
         "pattern": "^[A-Za-z0-9_-]+$",
@@ -2469,6 +2813,119 @@ export const tokenizerDocument: OpenApiDocument = {
             "description": "The value to protect, for instance a card number. Never logged, never echoed in errors.",
             "minLength": 1,
             "maxLength": 1024
+          },
+          "type": {
+            "type": "string",
+            "description": "What the value is. `card_number`: a payment card number of 13 to 19 digits that passes the Luhn\ncheck (spaces and dashes are accepted and removed); its last four and brand are returned.\n",
+            "enum": [
+              "generic",
+              "card_number"
+            ],
+            "default": "generic"
+          },
+          "format": {
+            "type": "string",
+            "description": "`random`: `tok_` and 128 random bits. `format_preserving` (card numbers only): as many digits as\nthe card, keeping its last four (and optionally first six), and always failing the Luhn check, so a\ntoken can never be mistaken for a card number.\n",
+            "enum": [
+              "random",
+              "format_preserving"
+            ],
+            "default": "random"
+          },
+          "preserve": {
+            "type": "string",
+            "description": "With `format: format_preserving`: the card digits the token keeps. `last4` leaves the other\n`n - 4` digits random (9 to 15 for cards of 13 to 19 digits); `first6_last4` leaves `n - 10`\nrandom (6 to 9) and needs a card of at least 16 digits, so at least a million tokens exist per\nfirst six and last four. Defaults to `last4`; not allowed with `format: random`.\n",
+            "enum": [
+              "last4",
+              "first6_last4"
+            ]
+          },
+          "deterministic": {
+            "type": "boolean",
+            "description": "The same value (with the same `type`, `format` and `preserve`) in the same tenant always gets\nthe same token, found by a keyed HMAC-SHA-256 fingerprint. The first tokenization's metadata\nis kept. Cannot be combined with `ttlSeconds` or `maxUses`.\n",
+            "default": false
+          },
+          "ttlSeconds": {
+            "type": "integer",
+            "description": "The token expires this many seconds after creation; detokenize then answers `expired`.",
+            "minimum": 1,
+            "maximum": 31536000
+          },
+          "maxUses": {
+            "type": "integer",
+            "description": "Full reveals allowed (1 makes a one-time token); afterwards detokenize answers `exhausted`.",
+            "minimum": 1,
+            "maximum": 1000000
+          },
+          "metadata": {
+            "type": "object",
+            "description": "Up to 16 non-sensitive strings stored with the token and returned with its metadata.",
+            "maxProperties": 16,
+            "propertyNames": {
+              "pattern": "^[A-Za-z0-9_.-]{1,64}$"
+            },
+            "additionalProperties": {
+              "type": "string",
+              "maxLength": 256
+            }
+          }
+        }
+      },
+      "ValueType": {
+        "type": "string",
+        "description": "What the value is. `card_number`: a payment card number of 13 to 19 digits that passes the Luhn\ncheck (spaces and dashes are accepted and removed); its last four and brand are returned.\n",
+        "enum": [
+          "generic",
+          "card_number"
+        ],
+        "default": "generic"
+      },
+      "TokenFormat": {
+        "type": "string",
+        "description": "`random`: `tok_` and 128 random bits. `format_preserving` (card numbers only): as many digits as\nthe card, keeping its last four (and optionally first six), and always failing the Luhn check, so a\ntoken can never be mistaken for a card number.\n",
+        "enum": [
+          "random",
+          "format_preserving"
+        ],
+        "default": "random"
+      },
+      "Metadata": {
+        "type": "object",
+        "description": "Up to 16 non-sensitive strings stored with the token and returned with its metadata.",
+        "maxProperties": 16,
+        "propertyNames": {
+          "pattern": "^[A-Za-z0-9_.-]{1,64}$"
+        },
+        "additionalProperties": {
+          "type": "string",
+          "maxLength": 256
+        }
+      },
+      "CardFacts": {
+        "type": "object",
+        "description": "What an application may keep about a card: its last four digits and its brand.",
+        "additionalProperties": false,
+        "required": [
+          "last4",
+          "brand"
+        ],
+        "properties": {
+          "last4": {
+            "type": "string",
+            "pattern": "^[0-9]{4}$"
+          },
+          "brand": {
+            "type": "string",
+            "enum": [
+              "visa",
+              "mastercard",
+              "amex",
+              "discover",
+              "jcb",
+              "diners",
+              "unionpay",
+              "unknown"
+            ]
           }
         }
       },
@@ -2477,12 +2934,15 @@ export const tokenizerDocument: OpenApiDocument = {
         "additionalProperties": false,
         "required": [
           "token",
-          "createdAt"
+          "createdAt",
+          "type",
+          "format",
+          "deterministic"
         ],
         "properties": {
           "token": {
             "type": "string",
-            "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+            "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
             "minLength": 1,
             "maxLength": 64,
             "pattern": "^[A-Za-z0-9_-]+$",
@@ -2496,6 +2956,65 @@ export const tokenizerDocument: OpenApiDocument = {
             "examples": [
               "2026-11-29T12:00:00.000Z"
             ]
+          },
+          "type": {
+            "type": "string",
+            "description": "What the value is. `card_number`: a payment card number of 13 to 19 digits that passes the Luhn\ncheck (spaces and dashes are accepted and removed); its last four and brand are returned.\n",
+            "enum": [
+              "generic",
+              "card_number"
+            ],
+            "default": "generic"
+          },
+          "format": {
+            "type": "string",
+            "description": "`random`: `tok_` and 128 random bits. `format_preserving` (card numbers only): as many digits as\nthe card, keeping its last four (and optionally first six), and always failing the Luhn check, so a\ntoken can never be mistaken for a card number.\n",
+            "enum": [
+              "random",
+              "format_preserving"
+            ],
+            "default": "random"
+          },
+          "deterministic": {
+            "type": "boolean"
+          },
+          "expiresAt": {
+            "type": "string",
+            "format": "date-time",
+            "examples": [
+              "2026-11-29T12:00:00.000Z"
+            ]
+          },
+          "maxUses": {
+            "type": "integer"
+          },
+          "card": {
+            "type": "object",
+            "description": "What an application may keep about a card: its last four digits and its brand.",
+            "additionalProperties": false,
+            "required": [
+              "last4",
+              "brand"
+            ],
+            "properties": {
+              "last4": {
+                "type": "string",
+                "pattern": "^[0-9]{4}$"
+              },
+              "brand": {
+                "type": "string",
+                "enum": [
+                  "visa",
+                  "mastercard",
+                  "amex",
+                  "discover",
+                  "jcb",
+                  "diners",
+                  "unionpay",
+                  "unknown"
+                ]
+              }
+            }
           }
         }
       },
@@ -2522,6 +3041,61 @@ export const tokenizerDocument: OpenApiDocument = {
                   "description": "The value to protect, for instance a card number. Never logged, never echoed in errors.",
                   "minLength": 1,
                   "maxLength": 1024
+                },
+                "type": {
+                  "type": "string",
+                  "description": "What the value is. `card_number`: a payment card number of 13 to 19 digits that passes the Luhn\ncheck (spaces and dashes are accepted and removed); its last four and brand are returned.\n",
+                  "enum": [
+                    "generic",
+                    "card_number"
+                  ],
+                  "default": "generic"
+                },
+                "format": {
+                  "type": "string",
+                  "description": "`random`: `tok_` and 128 random bits. `format_preserving` (card numbers only): as many digits as\nthe card, keeping its last four (and optionally first six), and always failing the Luhn check, so a\ntoken can never be mistaken for a card number.\n",
+                  "enum": [
+                    "random",
+                    "format_preserving"
+                  ],
+                  "default": "random"
+                },
+                "preserve": {
+                  "type": "string",
+                  "description": "With `format: format_preserving`: the card digits the token keeps. `last4` leaves the other\n`n - 4` digits random (9 to 15 for cards of 13 to 19 digits); `first6_last4` leaves `n - 10`\nrandom (6 to 9) and needs a card of at least 16 digits, so at least a million tokens exist per\nfirst six and last four. Defaults to `last4`; not allowed with `format: random`.\n",
+                  "enum": [
+                    "last4",
+                    "first6_last4"
+                  ]
+                },
+                "deterministic": {
+                  "type": "boolean",
+                  "description": "The same value (with the same `type`, `format` and `preserve`) in the same tenant always gets\nthe same token, found by a keyed HMAC-SHA-256 fingerprint. The first tokenization's metadata\nis kept. Cannot be combined with `ttlSeconds` or `maxUses`.\n",
+                  "default": false
+                },
+                "ttlSeconds": {
+                  "type": "integer",
+                  "description": "The token expires this many seconds after creation; detokenize then answers `expired`.",
+                  "minimum": 1,
+                  "maximum": 31536000
+                },
+                "maxUses": {
+                  "type": "integer",
+                  "description": "Full reveals allowed (1 makes a one-time token); afterwards detokenize answers `exhausted`.",
+                  "minimum": 1,
+                  "maximum": 1000000
+                },
+                "metadata": {
+                  "type": "object",
+                  "description": "Up to 16 non-sensitive strings stored with the token and returned with its metadata.",
+                  "maxProperties": 16,
+                  "propertyNames": {
+                    "pattern": "^[A-Za-z0-9_.-]{1,64}$"
+                  },
+                  "additionalProperties": {
+                    "type": "string",
+                    "maxLength": 256
+                  }
                 }
               }
             }
@@ -2544,12 +3118,15 @@ export const tokenizerDocument: OpenApiDocument = {
                   "additionalProperties": false,
                   "required": [
                     "token",
-                    "createdAt"
+                    "createdAt",
+                    "type",
+                    "format",
+                    "deterministic"
                   ],
                   "properties": {
                     "token": {
                       "type": "string",
-                      "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+                      "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
                       "minLength": 1,
                       "maxLength": 64,
                       "pattern": "^[A-Za-z0-9_-]+$",
@@ -2563,6 +3140,65 @@ export const tokenizerDocument: OpenApiDocument = {
                       "examples": [
                         "2026-11-29T12:00:00.000Z"
                       ]
+                    },
+                    "type": {
+                      "type": "string",
+                      "description": "What the value is. `card_number`: a payment card number of 13 to 19 digits that passes the Luhn\ncheck (spaces and dashes are accepted and removed); its last four and brand are returned.\n",
+                      "enum": [
+                        "generic",
+                        "card_number"
+                      ],
+                      "default": "generic"
+                    },
+                    "format": {
+                      "type": "string",
+                      "description": "`random`: `tok_` and 128 random bits. `format_preserving` (card numbers only): as many digits as\nthe card, keeping its last four (and optionally first six), and always failing the Luhn check, so a\ntoken can never be mistaken for a card number.\n",
+                      "enum": [
+                        "random",
+                        "format_preserving"
+                      ],
+                      "default": "random"
+                    },
+                    "deterministic": {
+                      "type": "boolean"
+                    },
+                    "expiresAt": {
+                      "type": "string",
+                      "format": "date-time",
+                      "examples": [
+                        "2026-11-29T12:00:00.000Z"
+                      ]
+                    },
+                    "maxUses": {
+                      "type": "integer"
+                    },
+                    "card": {
+                      "type": "object",
+                      "description": "What an application may keep about a card: its last four digits and its brand.",
+                      "additionalProperties": false,
+                      "required": [
+                        "last4",
+                        "brand"
+                      ],
+                      "properties": {
+                        "last4": {
+                          "type": "string",
+                          "pattern": "^[0-9]{4}$"
+                        },
+                        "brand": {
+                          "type": "string",
+                          "enum": [
+                            "visa",
+                            "mastercard",
+                            "amex",
+                            "discover",
+                            "jcb",
+                            "diners",
+                            "unionpay",
+                            "unknown"
+                          ]
+                        }
+                      }
                     }
                   }
                 },
@@ -2583,10 +3219,15 @@ export const tokenizerDocument: OpenApiDocument = {
                       "properties": {
                         "code": {
                           "type": "string",
-                          "description": "Why this item failed. `not_found`: no such token for this caller's tenant (or it was deleted).\n`integrity_error`: the stored ciphertext does not belong to this token and tenant, so it was\nrefused.\n",
+                          "description": "Why this item failed.\n- `not_found`: no such token for this caller's tenant (or it was deleted).\n- `expired`: the token's `ttlSeconds` have passed.\n- `exhausted`: the token's `maxUses` full reveals were used.\n- `integrity_error`: the stored ciphertext does not belong to this token and tenant; refused.\n- `invalid_value`: the value does not fit its `type` (e.g. a card number failing the Luhn check).\n- `invalid_options`: the options contradict each other or the value.\n- `token_space_exhausted`: every format-preserving token tried for this value was taken.\n",
                           "enum": [
                             "not_found",
-                            "integrity_error"
+                            "expired",
+                            "exhausted",
+                            "integrity_error",
+                            "invalid_value",
+                            "invalid_options",
+                            "token_space_exhausted"
                           ]
                         },
                         "message": {
@@ -2618,10 +3259,15 @@ export const tokenizerDocument: OpenApiDocument = {
             "properties": {
               "code": {
                 "type": "string",
-                "description": "Why this item failed. `not_found`: no such token for this caller's tenant (or it was deleted).\n`integrity_error`: the stored ciphertext does not belong to this token and tenant, so it was\nrefused.\n",
+                "description": "Why this item failed.\n- `not_found`: no such token for this caller's tenant (or it was deleted).\n- `expired`: the token's `ttlSeconds` have passed.\n- `exhausted`: the token's `maxUses` full reveals were used.\n- `integrity_error`: the stored ciphertext does not belong to this token and tenant; refused.\n- `invalid_value`: the value does not fit its `type` (e.g. a card number failing the Luhn check).\n- `invalid_options`: the options contradict each other or the value.\n- `token_space_exhausted`: every format-preserving token tried for this value was taken.\n",
                 "enum": [
                   "not_found",
-                  "integrity_error"
+                  "expired",
+                  "exhausted",
+                  "integrity_error",
+                  "invalid_value",
+                  "invalid_options",
+                  "token_space_exhausted"
                 ]
               },
               "message": {
@@ -2641,10 +3287,15 @@ export const tokenizerDocument: OpenApiDocument = {
         "properties": {
           "code": {
             "type": "string",
-            "description": "Why this item failed. `not_found`: no such token for this caller's tenant (or it was deleted).\n`integrity_error`: the stored ciphertext does not belong to this token and tenant, so it was\nrefused.\n",
+            "description": "Why this item failed.\n- `not_found`: no such token for this caller's tenant (or it was deleted).\n- `expired`: the token's `ttlSeconds` have passed.\n- `exhausted`: the token's `maxUses` full reveals were used.\n- `integrity_error`: the stored ciphertext does not belong to this token and tenant; refused.\n- `invalid_value`: the value does not fit its `type` (e.g. a card number failing the Luhn check).\n- `invalid_options`: the options contradict each other or the value.\n- `token_space_exhausted`: every format-preserving token tried for this value was taken.\n",
             "enum": [
               "not_found",
-              "integrity_error"
+              "expired",
+              "exhausted",
+              "integrity_error",
+              "invalid_value",
+              "invalid_options",
+              "token_space_exhausted"
             ]
           },
           "message": {
@@ -2665,7 +3316,7 @@ export const tokenizerDocument: OpenApiDocument = {
             "maxItems": 100,
             "items": {
               "type": "string",
-              "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+              "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
               "minLength": 1,
               "maxLength": 64,
               "pattern": "^[A-Za-z0-9_-]+$",
@@ -2673,6 +3324,20 @@ export const tokenizerDocument: OpenApiDocument = {
                 "tok_3q2-7wEjRk6Yb1cM9xPz0A"
               ]
             }
+          },
+          "reveal": {
+            "type": "string",
+            "description": "`full` returns the value (and consumes one use of a token with `maxUses`); `masked` returns it\nwith all but the last four characters replaced by `*` and consumes no use.\n",
+            "enum": [
+              "full",
+              "masked"
+            ],
+            "default": "full"
+          },
+          "showFirst6": {
+            "type": "boolean",
+            "description": "With `reveal: masked`, card numbers also keep their first six digits.",
+            "default": false
           }
         }
       },
@@ -2697,7 +3362,7 @@ export const tokenizerDocument: OpenApiDocument = {
                   "properties": {
                     "token": {
                       "type": "string",
-                      "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+                      "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
                       "minLength": 1,
                       "maxLength": 64,
                       "pattern": "^[A-Za-z0-9_-]+$",
@@ -2707,9 +3372,7 @@ export const tokenizerDocument: OpenApiDocument = {
                     },
                     "value": {
                       "type": "string",
-                      "description": "The value to protect, for instance a card number. Never logged, never echoed in errors.",
-                      "minLength": 1,
-                      "maxLength": 1024
+                      "description": "The value, or with `reveal: masked` the masked value."
                     }
                   }
                 },
@@ -2723,7 +3386,7 @@ export const tokenizerDocument: OpenApiDocument = {
                   "properties": {
                     "token": {
                       "type": "string",
-                      "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+                      "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
                       "minLength": 1,
                       "maxLength": 64,
                       "pattern": "^[A-Za-z0-9_-]+$",
@@ -2741,10 +3404,15 @@ export const tokenizerDocument: OpenApiDocument = {
                       "properties": {
                         "code": {
                           "type": "string",
-                          "description": "Why this item failed. `not_found`: no such token for this caller's tenant (or it was deleted).\n`integrity_error`: the stored ciphertext does not belong to this token and tenant, so it was\nrefused.\n",
+                          "description": "Why this item failed.\n- `not_found`: no such token for this caller's tenant (or it was deleted).\n- `expired`: the token's `ttlSeconds` have passed.\n- `exhausted`: the token's `maxUses` full reveals were used.\n- `integrity_error`: the stored ciphertext does not belong to this token and tenant; refused.\n- `invalid_value`: the value does not fit its `type` (e.g. a card number failing the Luhn check).\n- `invalid_options`: the options contradict each other or the value.\n- `token_space_exhausted`: every format-preserving token tried for this value was taken.\n",
                           "enum": [
                             "not_found",
-                            "integrity_error"
+                            "expired",
+                            "exhausted",
+                            "integrity_error",
+                            "invalid_value",
+                            "invalid_options",
+                            "token_space_exhausted"
                           ]
                         },
                         "message": {
@@ -2769,7 +3437,7 @@ export const tokenizerDocument: OpenApiDocument = {
         "properties": {
           "token": {
             "type": "string",
-            "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+            "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
             "minLength": 1,
             "maxLength": 64,
             "pattern": "^[A-Za-z0-9_-]+$",
@@ -2779,9 +3447,7 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "value": {
             "type": "string",
-            "description": "The value to protect, for instance a card number. Never logged, never echoed in errors.",
-            "minLength": 1,
-            "maxLength": 1024
+            "description": "The value, or with `reveal: masked` the masked value."
           }
         }
       },
@@ -2795,7 +3461,7 @@ export const tokenizerDocument: OpenApiDocument = {
         "properties": {
           "token": {
             "type": "string",
-            "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+            "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
             "minLength": 1,
             "maxLength": 64,
             "pattern": "^[A-Za-z0-9_-]+$",
@@ -2813,10 +3479,15 @@ export const tokenizerDocument: OpenApiDocument = {
             "properties": {
               "code": {
                 "type": "string",
-                "description": "Why this item failed. `not_found`: no such token for this caller's tenant (or it was deleted).\n`integrity_error`: the stored ciphertext does not belong to this token and tenant, so it was\nrefused.\n",
+                "description": "Why this item failed.\n- `not_found`: no such token for this caller's tenant (or it was deleted).\n- `expired`: the token's `ttlSeconds` have passed.\n- `exhausted`: the token's `maxUses` full reveals were used.\n- `integrity_error`: the stored ciphertext does not belong to this token and tenant; refused.\n- `invalid_value`: the value does not fit its `type` (e.g. a card number failing the Luhn check).\n- `invalid_options`: the options contradict each other or the value.\n- `token_space_exhausted`: every format-preserving token tried for this value was taken.\n",
                 "enum": [
                   "not_found",
-                  "integrity_error"
+                  "expired",
+                  "exhausted",
+                  "integrity_error",
+                  "invalid_value",
+                  "invalid_options",
+                  "token_space_exhausted"
                 ]
               },
               "message": {
@@ -2831,12 +3502,17 @@ export const tokenizerDocument: OpenApiDocument = {
         "additionalProperties": false,
         "required": [
           "token",
-          "createdAt"
+          "createdAt",
+          "type",
+          "format",
+          "deterministic",
+          "status",
+          "metadata"
         ],
         "properties": {
           "token": {
             "type": "string",
-            "description": "An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),\nso they can never be mistaken for a card number.\n",
+            "description": "A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they\ncan never be mistaken for a card number. Format-preserving card tokens are digits that fail the\nLuhn check.\n",
             "minLength": 1,
             "maxLength": 64,
             "pattern": "^[A-Za-z0-9_-]+$",
@@ -2850,6 +3526,89 @@ export const tokenizerDocument: OpenApiDocument = {
             "examples": [
               "2026-11-29T12:00:00.000Z"
             ]
+          },
+          "type": {
+            "type": "string",
+            "description": "What the value is. `card_number`: a payment card number of 13 to 19 digits that passes the Luhn\ncheck (spaces and dashes are accepted and removed); its last four and brand are returned.\n",
+            "enum": [
+              "generic",
+              "card_number"
+            ],
+            "default": "generic"
+          },
+          "format": {
+            "type": "string",
+            "description": "`random`: `tok_` and 128 random bits. `format_preserving` (card numbers only): as many digits as\nthe card, keeping its last four (and optionally first six), and always failing the Luhn check, so a\ntoken can never be mistaken for a card number.\n",
+            "enum": [
+              "random",
+              "format_preserving"
+            ],
+            "default": "random"
+          },
+          "deterministic": {
+            "type": "boolean"
+          },
+          "status": {
+            "type": "string",
+            "description": "`active`, or why the token no longer reveals its value.",
+            "enum": [
+              "active",
+              "expired",
+              "exhausted"
+            ]
+          },
+          "expiresAt": {
+            "type": "string",
+            "format": "date-time",
+            "examples": [
+              "2026-11-29T12:00:00.000Z"
+            ]
+          },
+          "maxUses": {
+            "type": "integer"
+          },
+          "usesRemaining": {
+            "type": "integer"
+          },
+          "card": {
+            "type": "object",
+            "description": "What an application may keep about a card: its last four digits and its brand.",
+            "additionalProperties": false,
+            "required": [
+              "last4",
+              "brand"
+            ],
+            "properties": {
+              "last4": {
+                "type": "string",
+                "pattern": "^[0-9]{4}$"
+              },
+              "brand": {
+                "type": "string",
+                "enum": [
+                  "visa",
+                  "mastercard",
+                  "amex",
+                  "discover",
+                  "jcb",
+                  "diners",
+                  "unionpay",
+                  "unknown"
+                ]
+              }
+            }
+          },
+          "metadata": {
+            "type": "object",
+            "description": "Up to 16 non-sensitive strings stored with the token and returned with its metadata.",
+            "maxProperties": 16,
+            "propertyNames": {
+              "pattern": "^[A-Za-z0-9_.-]{1,64}$"
+            },
+            "additionalProperties": {
+              "type": "string",
+              "maxLength": 256
+            }
           }
         }
       },

@@ -134,8 +134,9 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * @description An opaque token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits),
-         *     so they can never be mistaken for a card number.
+         * @description A token. Random tokens are `tok_` followed by 22 base64url characters (128 random bits), so they
+         *     can never be mistaken for a card number. Format-preserving card tokens are digits that fail the
+         *     Luhn check.
          * @example tok_3q2-7wEjRk6Yb1cM9xPz0A
          */
         Token: string;
@@ -148,10 +149,63 @@ export interface components {
         Timestamp: string;
         TokenizeRequest: {
             value: components["schemas"]["SensitiveValue"];
+            type?: components["schemas"]["ValueType"];
+            format?: components["schemas"]["TokenFormat"];
+            /**
+             * @description With `format: format_preserving`: the card digits the token keeps. `last4` leaves the other
+             *     `n - 4` digits random (9 to 15 for cards of 13 to 19 digits); `first6_last4` leaves `n - 10`
+             *     random (6 to 9) and needs a card of at least 16 digits, so at least a million tokens exist per
+             *     first six and last four. Defaults to `last4`; not allowed with `format: random`.
+             * @enum {string}
+             */
+            preserve?: "last4" | "first6_last4";
+            /**
+             * @description The same value (with the same `type`, `format` and `preserve`) in the same tenant always gets
+             *     the same token, found by a keyed HMAC-SHA-256 fingerprint. The first tokenization's metadata
+             *     is kept. Cannot be combined with `ttlSeconds` or `maxUses`.
+             * @default false
+             */
+            deterministic: boolean;
+            /** @description The token expires this many seconds after creation; detokenize then answers `expired`. */
+            ttlSeconds?: number;
+            /** @description Full reveals allowed (1 makes a one-time token); afterwards detokenize answers `exhausted`. */
+            maxUses?: number;
+            metadata?: components["schemas"]["Metadata"];
+        };
+        /**
+         * @description What the value is. `card_number`: a payment card number of 13 to 19 digits that passes the Luhn
+         *     check (spaces and dashes are accepted and removed); its last four and brand are returned.
+         * @default generic
+         * @enum {string}
+         */
+        ValueType: "generic" | "card_number";
+        /**
+         * @description `random`: `tok_` and 128 random bits. `format_preserving` (card numbers only): as many digits as
+         *     the card, keeping its last four (and optionally first six), and always failing the Luhn check, so a
+         *     token can never be mistaken for a card number.
+         * @default random
+         * @enum {string}
+         */
+        TokenFormat: "random" | "format_preserving";
+        /** @description Up to 16 non-sensitive strings stored with the token and returned with its metadata. */
+        Metadata: {
+            [key: string]: string;
+        };
+        /** @description What an application may keep about a card: its last four digits and its brand. */
+        CardFacts: {
+            last4: string;
+            /** @enum {string} */
+            brand: "visa" | "mastercard" | "amex" | "discover" | "jcb" | "diners" | "unionpay" | "unknown";
         };
         TokenizeResult: {
             token: components["schemas"]["Token"];
             createdAt: components["schemas"]["Timestamp"];
+            type: components["schemas"]["ValueType"];
+            format: components["schemas"]["TokenFormat"];
+            deterministic: boolean;
+            expiresAt?: components["schemas"]["Timestamp"];
+            maxUses?: number;
+            card?: components["schemas"]["CardFacts"];
         };
         TokenizeBatchRequest: {
             items: components["schemas"]["TokenizeRequest"][];
@@ -164,23 +218,41 @@ export interface components {
         };
         ItemErrorDetail: {
             /**
-             * @description Why this item failed. `not_found`: no such token for this caller's tenant (or it was deleted).
-             *     `integrity_error`: the stored ciphertext does not belong to this token and tenant, so it was
-             *     refused.
+             * @description Why this item failed.
+             *     - `not_found`: no such token for this caller's tenant (or it was deleted).
+             *     - `expired`: the token's `ttlSeconds` have passed.
+             *     - `exhausted`: the token's `maxUses` full reveals were used.
+             *     - `integrity_error`: the stored ciphertext does not belong to this token and tenant; refused.
+             *     - `invalid_value`: the value does not fit its `type` (e.g. a card number failing the Luhn check).
+             *     - `invalid_options`: the options contradict each other or the value.
+             *     - `token_space_exhausted`: every format-preserving token tried for this value was taken.
              * @enum {string}
              */
-            code: "not_found" | "integrity_error";
+            code: "not_found" | "expired" | "exhausted" | "integrity_error" | "invalid_value" | "invalid_options" | "token_space_exhausted";
             message: string;
         };
         DetokenizeRequest: {
             tokens: components["schemas"]["Token"][];
+            /**
+             * @description `full` returns the value (and consumes one use of a token with `maxUses`); `masked` returns it
+             *     with all but the last four characters replaced by `*` and consumes no use.
+             * @default full
+             * @enum {string}
+             */
+            reveal: "full" | "masked";
+            /**
+             * @description With `reveal: masked`, card numbers also keep their first six digits.
+             * @default false
+             */
+            showFirst6: boolean;
         };
         DetokenizeResponse: {
             results: (components["schemas"]["DetokenizedValue"] | components["schemas"]["DetokenizeItemError"])[];
         };
         DetokenizedValue: {
             token: components["schemas"]["Token"];
-            value: components["schemas"]["SensitiveValue"];
+            /** @description The value, or with `reveal: masked` the masked value. */
+            value: string;
         };
         DetokenizeItemError: {
             token: components["schemas"]["Token"];
@@ -189,6 +261,19 @@ export interface components {
         TokenMetadata: {
             token: components["schemas"]["Token"];
             createdAt: components["schemas"]["Timestamp"];
+            type: components["schemas"]["ValueType"];
+            format: components["schemas"]["TokenFormat"];
+            deterministic: boolean;
+            /**
+             * @description `active`, or why the token no longer reveals its value.
+             * @enum {string}
+             */
+            status: "active" | "expired" | "exhausted";
+            expiresAt?: components["schemas"]["Timestamp"];
+            maxUses?: number;
+            usesRemaining?: number;
+            card?: components["schemas"]["CardFacts"];
+            metadata: components["schemas"]["Metadata"];
         };
         Health: {
             /** @enum {string} */

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { tokenizerDocument } from '@tokenization/contracts/tokenizer-document';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Clock, ValueCipher, VaultStore } from './domain/ports.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { AuthorizationPolicy } from './auth/authorization-policy.js';
+import type { Clock, Fingerprinter, ValueCipher, VaultStore } from './domain/ports.js';
 import { TokenVault } from './domain/vault.js';
+import { callerOf, registerAccessControl } from './http/access-control.js';
+import { type AuditLogger, registerAuditTrail } from './http/audit-trail.js';
 import { registerOperations } from './http/operations.js';
 import { registerProblemHandling } from './http/problem.js';
 import { tokenHandlers } from './http/token-handlers.js';
@@ -10,10 +14,15 @@ import { tokenHandlers } from './http/token-handlers.js';
 export interface AppDependencies {
   store: VaultStore;
   cipher: ValueCipher;
+  fingerprinter: Fingerprinter;
   clock: Clock;
   logger: FastifyBaseLogger;
-  /** The tenant every caller belongs to until callers are authenticated. */
-  defaultTenant: string;
+  /** Verifies who sent each request: SigV4 locally, API Gateway's verified identity on Lambda. */
+  authenticate: Authenticator;
+  /** Which principals may do what, and the tenant each acts for. */
+  policy: AuthorizationPolicy;
+  /** Audit events (reveals, deletes, denials) go to their own logger, routed apart by the infrastructure. */
+  auditLogger: AuditLogger;
   /** Largest request body accepted, in bytes (413 above it). */
   bodyLimit?: number;
   retryAfterSeconds?: number;
@@ -21,9 +30,10 @@ export interface AppDependencies {
 
 /** Builds the tokenizer app. It reads no environment and never listens: the entries do. */
 export function buildApp(deps: AppDependencies): FastifyInstance {
+  const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
   const app = Fastify({
     loggerInstance: deps.logger,
-    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    bodyLimit,
     genReqId: () => randomUUID(),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -36,7 +46,14 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   // The contract speaks JSON only: other media types get 415 instead of a string body.
   app.removeContentTypeParser('text/plain');
   registerProblemHandling(app, { retryAfterSeconds: deps.retryAfterSeconds ?? 1 });
-  const vault = new TokenVault({ store: deps.store, cipher: deps.cipher, clock: deps.clock });
-  registerOperations(app, tokenizerDocument, tokenHandlers({ vault, tenantOf: () => deps.defaultTenant }));
+  // The audit trail first: its preHandler records token ids before a body-dependent denial.
+  registerAuditTrail(app, deps.auditLogger);
+  registerAccessControl(app, { authenticate: deps.authenticate, policy: deps.policy, bodyLimit });
+  const vault = new TokenVault(deps);
+  registerOperations(
+    app,
+    tokenizerDocument,
+    tokenHandlers({ vault, tenantOf: (request) => callerOf(request).tenant }),
+  );
   return app;
 }

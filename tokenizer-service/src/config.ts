@@ -9,7 +9,12 @@ export interface TokenizerConfig {
   /** Local stack only: DynamoDB Local and the local KMS. */
   DYNAMODB_ENDPOINT?: string;
   KMS_ENDPOINT?: string;
-  DEFAULT_TENANT: string;
+  /** The authorization policy JSON itself (the CDK stack); exactly one of this and the file. */
+  AUTHORIZATION_POLICY?: string;
+  /** A path to the authorization policy JSON (the local stack). */
+  AUTHORIZATION_POLICY_FILE?: string;
+  /** Local server only: the SigV4 key pairs it accepts, each mapped to a principal ARN. */
+  LOCAL_SIGV4_CREDENTIALS_FILE?: string;
   DATA_KEY_CACHE_CAPACITY: number;
   DATA_KEY_CACHE_MAX_AGE_SECONDS: number;
   DATA_KEY_CACHE_MAX_MESSAGES: number;
@@ -30,7 +35,9 @@ const schema = {
     KMS_KEY_ARN: { type: 'string', pattern: '^arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/[A-Za-z0-9-]+$' },
     DYNAMODB_ENDPOINT: { type: 'string', pattern: '^https?://' },
     KMS_ENDPOINT: { type: 'string', pattern: '^https?://' },
-    DEFAULT_TENANT: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', default: 'default' },
+    AUTHORIZATION_POLICY: { type: 'string', minLength: 1 },
+    AUTHORIZATION_POLICY_FILE: { type: 'string', minLength: 1 },
+    LOCAL_SIGV4_CREDENTIALS_FILE: { type: 'string', minLength: 1 },
     DATA_KEY_CACHE_CAPACITY: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 },
     DATA_KEY_CACHE_MAX_AGE_SECONDS: { type: 'integer', minimum: 1, maximum: 86_400, default: 300 },
     DATA_KEY_CACHE_MAX_MESSAGES: { type: 'integer', minimum: 1, maximum: 4_294_967_296, default: 100_000 },
@@ -49,9 +56,17 @@ const schema = {
 
 /** Validates the environment; throws naming the first bad or missing variable. */
 export function loadConfig(env: Record<string, string | undefined>): TokenizerConfig {
+  let config: TokenizerConfig;
   try {
-    return envSchema<TokenizerConfig>({ schema, data: env, env: false, dotenv: false });
+    config = envSchema<TokenizerConfig>({ schema, data: env, env: false, dotenv: false });
   } catch (error) {
     throw new Error(`Invalid tokenizer configuration: ${(error as Error).message}`, { cause: error });
   }
+  // Without a policy every caller would be denied; with two, which one rules would be a guess.
+  if ((config.AUTHORIZATION_POLICY === undefined) === (config.AUTHORIZATION_POLICY_FILE === undefined)) {
+    throw new Error(
+      'Invalid tokenizer configuration: set exactly one of AUTHORIZATION_POLICY and AUTHORIZATION_POLICY_FILE',
+    );
+  }
+  return config;
 }

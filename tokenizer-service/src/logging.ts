@@ -32,3 +32,20 @@ export function loggerOptions(level: string): LoggerOptions {
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level));
 }
+
+/**
+ * The audit logger: a logger and stream of its own, so the infrastructure can route audit events to a
+ * separate log group with long retention (a subscription filter on `{ $.audit IS TRUE }`). Every line has
+ * `"audit": true` and an `"event"`. Always at `info`: LOG_LEVEL never silences the audit trail. Events
+ * carry token ids, never values; the redaction is a second line of defence.
+ */
+export function createAuditLogger(destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
+    level: 'info',
+    base: { audit: true },
+    redact: { paths: ['value', 'values', 'body', '*.value', 'results[*].value'], censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}

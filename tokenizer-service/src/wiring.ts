@@ -4,11 +4,23 @@ import type { Logger } from 'pino';
 import { DynamoDbVaultStore } from './adapters/dynamodb-vault-store.js';
 import { EncryptionSdkCipher } from './adapters/encryption-sdk-cipher.js';
 import { createKmsClient, kmsKeyHealthCheck } from './adapters/kms-client.js';
+import { KmsFingerprinter } from './adapters/kms-fingerprinter.js';
 import type { AppDependencies } from './app.js';
+import { AuthorizationPolicy } from './auth/authorization-policy.js';
 import type { TokenizerConfig } from './config.js';
 
-/** Wires the production adapters (DynamoDB, KMS keyring) from a validated config. */
-export function createDependencies(config: TokenizerConfig, logger: Logger): AppDependencies {
+/**
+ * What differs between the entries: how callers are authenticated (SigV4 locally, API Gateway's identity
+ * on Lambda, so the Lambda bundle holds no dev-only verifier) and where audit events go.
+ */
+export type EntryDependencies = Pick<AppDependencies, 'authenticate' | 'auditLogger'>;
+
+/** Wires the production adapters (DynamoDB, KMS keyring) and the authorization policy from a validated config. */
+export function createDependencies(
+  config: TokenizerConfig,
+  logger: Logger,
+  entry: EntryDependencies,
+): AppDependencies {
   // Fail fast rather than hang when a dependency is down: the client answers 503 and retries later.
   const clientConfig = {
     region: config.AWS_REGION,
@@ -29,6 +41,12 @@ export function createDependencies(config: TokenizerConfig, logger: Logger): App
   const keyring = new KmsKeyringNode({ generatorKeyId: config.KMS_KEY_ARN, clientProvider: () => kms });
   return {
     store: new DynamoDbVaultStore({ client: dynamoDb, tableName: config.TOKEN_VAULT_TABLE_NAME }),
+    fingerprinter: new KmsFingerprinter({
+      kms,
+      keyArn: config.KMS_KEY_ARN,
+      dynamoDb,
+      tableName: config.TOKEN_VAULT_TABLE_NAME,
+    }),
     cipher: new EncryptionSdkCipher({
       keyring,
       cache: {
@@ -40,7 +58,8 @@ export function createDependencies(config: TokenizerConfig, logger: Logger): App
     }),
     clock: () => new Date(),
     logger,
-    defaultTenant: config.DEFAULT_TENANT,
+    ...entry,
+    policy: AuthorizationPolicy.fromConfig(config),
     bodyLimit: config.BODY_LIMIT_BYTES,
     retryAfterSeconds: config.RETRY_AFTER_SECONDS,
   };

@@ -5,6 +5,7 @@ const valid = {
   AWS_REGION: 'eu-west-1',
   TOKEN_VAULT_TABLE_NAME: 'token-vault',
   KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  AUTHORIZATION_POLICY: '{"principals":[]}',
 };
 
 t.test('a valid environment gets documented defaults', async (t) => {
@@ -32,4 +33,19 @@ t.test('a missing or bad variable stops the start, naming it', async (t) => {
   t.throws(() => loadConfig({ ...valid, DATA_KEY_CACHE_MAX_AGE_SECONDS: '0' }), {
     message: /DATA_KEY_CACHE_MAX_AGE_SECONDS/,
   });
+});
+
+t.test('the authorization policy comes from exactly one of AUTHORIZATION_POLICY and _FILE', async (t) => {
+  const { AUTHORIZATION_POLICY, ...withoutPolicy } = valid;
+  t.equal(
+    loadConfig({ ...withoutPolicy, AUTHORIZATION_POLICY_FILE: '/etc/policy.json' }).AUTHORIZATION_POLICY,
+    undefined,
+  );
+  t.throws(() => loadConfig(withoutPolicy), {
+    message: /AUTHORIZATION_POLICY and AUTHORIZATION_POLICY_FILE/,
+  });
+  t.throws(() => loadConfig({ ...valid, AUTHORIZATION_POLICY_FILE: '/etc/policy.json' }), {
+    message: /exactly one of AUTHORIZATION_POLICY and AUTHORIZATION_POLICY_FILE/,
+  });
+  t.throws(() => loadConfig({ ...valid, AUTHORIZATION_POLICY: '' }), { message: /AUTHORIZATION_POLICY/ });
 });

@@ -7,16 +7,24 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { CardBrand } from '../domain/card.js';
 import { DependencyUnavailableError } from '../domain/errors.js';
 import {
+  FingerprintTakenError,
   TokenCollisionError,
+  type TokenFormat,
+  type UseOutcome,
+  type ValueType,
   type VaultRecord,
   type VaultRecordKey,
   type VaultStore,
 } from '../domain/ports.js';
 import { rethrowUnavailable } from './dependency-errors.js';
-import { vaultKeyAttribute, vaultPartitionKey } from './vault-table.js';
+import { fingerprintKey, tokenKey, vaultKeyAttribute, vaultTtlAttribute } from './vault-table.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -26,6 +34,9 @@ export interface DynamoDbVaultStoreOptions {
   /** Rounds of BatchGetItem for keys DynamoDB left unprocessed before giving up with 503. */
   maxBatchGetRounds?: number;
 }
+
+const keyNames = { '#pk': vaultKeyAttribute };
+const notExists = 'attribute_not_exists(#pk)';
 
 export class DynamoDbVaultStore implements VaultStore {
   readonly #client: DynamoDBClient;
@@ -39,35 +50,71 @@ export class DynamoDbVaultStore implements VaultStore {
   }
 
   async create(record: VaultRecord): Promise<void> {
+    const TableName = this.#tableName;
     try {
+      if (!record.fingerprint) {
+        await this.#client.send(
+          new PutItemCommand({
+            TableName,
+            Item: toItem(record),
+            ConditionExpression: notExists,
+            ExpressionAttributeNames: keyNames,
+          }),
+        );
+        return;
+      }
       await this.#client.send(
-        new PutItemCommand({
-          TableName: this.#tableName,
-          Item: toItem(record),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': vaultKeyAttribute },
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName,
+                Item: toItem(record),
+                ConditionExpression: notExists,
+                ExpressionAttributeNames: keyNames,
+              },
+            },
+            {
+              Put: {
+                TableName,
+                Item: {
+                  [vaultKeyAttribute]: { S: fingerprintKey(record.tenant, record.fingerprint) },
+                  tenant: { S: record.tenant },
+                  token: { S: record.token },
+                },
+                ConditionExpression: notExists,
+                ExpressionAttributeNames: keyNames,
+              },
+            },
+          ],
         }),
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new TokenCollisionError();
+      if (error instanceof TransactionCanceledException) {
+        const [token, fingerprint] = (error.CancellationReasons ?? []).map((reason) => reason.Code);
+        if (token === 'ConditionalCheckFailed') throw new TokenCollisionError();
+        // The fingerprint is taken, or a concurrent transaction on it conflicted: both mean "look again".
+        if (
+          fingerprint === 'ConditionalCheckFailed' ||
+          [token, fingerprint].includes('TransactionConflict')
+        ) {
+          throw new FingerprintTakenError();
+        }
+        throw new DependencyUnavailableError('store', { cause: error });
+      }
       rethrowUnavailable('store', error);
     }
   }
 
   async get(key: VaultRecordKey): Promise<VaultRecord | undefined> {
-    try {
-      const { Item } = await this.#client.send(
-        new GetItemCommand({ TableName: this.#tableName, Key: keyOf(key), ConsistentRead: true }),
-      );
-      return Item && fromItem(Item);
-    } catch (error) {
-      rethrowUnavailable('store', error);
-    }
+    const item = await this.#getItem(tokenKey(key.tenant, key.token));
+    return item && fromItem(item);
   }
 
   async getMany(tenant: string, tokens: readonly string[]): Promise<Map<string, VaultRecord>> {
     const found = new Map<string, VaultRecord>();
-    let keys: Item[] = tokens.map((token) => keyOf({ tenant, token }));
+    let keys: Item[] = tokens.map((token) => ({ [vaultKeyAttribute]: { S: tokenKey(tenant, token) } }));
     for (let round = 0; keys.length > 0; round++) {
       if (round === this.#maxBatchGetRounds) throw new DependencyUnavailableError('store');
       if (round > 0) await backoff(round);
@@ -79,8 +126,7 @@ export class DynamoDbVaultStore implements VaultStore {
         );
         for (const item of Responses?.[this.#tableName] ?? []) {
           const record = fromItem(item);
-          // The key already scopes the tenant; checking again costs nothing.
-          if (record.tenant === tenant) found.set(record.token, record);
+          found.set(record.token, record);
         }
         keys = UnprocessedKeys?.[this.#tableName]?.Keys ?? [];
       } catch (error) {
@@ -90,19 +136,89 @@ export class DynamoDbVaultStore implements VaultStore {
     return found;
   }
 
-  async delete(key: VaultRecordKey): Promise<boolean> {
+  async findByFingerprint(tenant: string, fingerprint: string): Promise<string | undefined> {
+    return (await this.#getItem(fingerprintKey(tenant, fingerprint)))?.token?.S;
+  }
+
+  async releaseFingerprint(tenant: string, fingerprint: string, token: string): Promise<void> {
     try {
       await this.#client.send(
         new DeleteItemCommand({
           TableName: this.#tableName,
-          Key: keyOf(key),
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': vaultKeyAttribute },
+          Key: { [vaultKeyAttribute]: { S: fingerprintKey(tenant, fingerprint) } },
+          ConditionExpression: '#token = :token',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':token': { S: token } },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return; // already released or re-taken
+      rethrowUnavailable('store', error);
+    }
+  }
+
+  async spendUse(key: VaultRecordKey, now: Date): Promise<UseOutcome> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: { [vaultKeyAttribute]: { S: tokenKey(key.tenant, key.token) } },
+          UpdateExpression: 'SET usesRemaining = usesRemaining - :one',
+          ConditionExpression:
+            'attribute_exists(#pk) AND usesRemaining >= :one AND (attribute_not_exists(#ttl) OR #ttl > :now)',
+          ExpressionAttributeNames: { ...keyNames, '#ttl': vaultTtlAttribute },
+          ExpressionAttributeValues: {
+            ':one': { N: '1' },
+            ':now': { N: String(Math.floor(now.getTime() / 1000)) },
+          },
+        }),
+      );
+      return 'used';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) rethrowUnavailable('store', error);
+    }
+    const record = await this.get(key);
+    if (!record) return 'not_found';
+    return record.expiresAt && record.expiresAt.getTime() <= now.getTime() ? 'expired' : 'exhausted';
+  }
+
+  async delete(key: VaultRecordKey): Promise<boolean> {
+    const record = await this.get(key);
+    if (!record) return false;
+    const TableName = this.#tableName;
+    const deleteToken = {
+      TableName,
+      Key: { [vaultKeyAttribute]: { S: tokenKey(key.tenant, key.token) } },
+      ConditionExpression: 'attribute_exists(#pk)',
+      ExpressionAttributeNames: keyNames,
+    };
+    try {
+      if (!record.fingerprint) {
+        await this.#client.send(new DeleteItemCommand(deleteToken));
+        return true;
+      }
+      // The token and its fingerprint entry go together, so the value can be tokenized anew later.
+      await this.#client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Delete: deleteToken },
+            {
+              Delete: {
+                TableName,
+                Key: { [vaultKeyAttribute]: { S: fingerprintKey(key.tenant, record.fingerprint) } },
+                ConditionExpression: 'attribute_not_exists(#pk) OR #token = :token',
+                ExpressionAttributeNames: { ...keyNames, '#token': 'token' },
+                ExpressionAttributeValues: { ':token': { S: key.token } },
+              },
+            },
+          ],
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException) {
+        return false; // deleted concurrently
+      }
       rethrowUnavailable('store', error);
     }
   }
@@ -115,28 +231,63 @@ export class DynamoDbVaultStore implements VaultStore {
       throw new DependencyUnavailableError('store', { cause: error });
     }
   }
-}
 
-function keyOf({ tenant, token }: VaultRecordKey): Item {
-  return { [vaultKeyAttribute]: { S: vaultPartitionKey(tenant, token) } };
+  async #getItem(pk: string): Promise<Item | undefined> {
+    try {
+      const { Item } = await this.#client.send(
+        new GetItemCommand({
+          TableName: this.#tableName,
+          Key: { [vaultKeyAttribute]: { S: pk } },
+          ConsistentRead: true,
+        }),
+      );
+      return Item;
+    } catch (error) {
+      rethrowUnavailable('store', error);
+    }
+  }
 }
 
 function toItem(record: VaultRecord): Item {
-  return {
-    ...keyOf(record),
+  const item: Item = {
+    [vaultKeyAttribute]: { S: tokenKey(record.tenant, record.token) },
     tenant: { S: record.tenant },
     token: { S: record.token },
     ciphertext: { B: record.ciphertext },
     createdAt: { S: record.createdAt.toISOString() },
+    type: { S: record.type },
+    format: { S: record.format },
+    metadata: { M: Object.fromEntries(Object.entries(record.metadata).map(([k, v]) => [k, { S: v }])) },
   };
+  if (record.fingerprint) item.fingerprint = { S: record.fingerprint };
+  if (record.expiresAt) item[vaultTtlAttribute] = { N: String(Math.ceil(record.expiresAt.getTime() / 1000)) };
+  if (record.maxUses !== undefined) item.maxUses = { N: String(record.maxUses) };
+  if (record.usesRemaining !== undefined) item.usesRemaining = { N: String(record.usesRemaining) };
+  if (record.card) item.card = { M: { last4: { S: record.card.last4 }, brand: { S: record.card.brand } } };
+  return item;
 }
 
 function fromItem(item: Item): VaultRecord {
+  const number = (name: string) => (item[name]?.N === undefined ? undefined : Number(item[name].N));
+  const expiresAt = number(vaultTtlAttribute);
+  const maxUses = number('maxUses');
+  const usesRemaining = number('usesRemaining');
+  const card = item.card?.M;
   return {
     tenant: item.tenant?.S ?? '',
     token: item.token?.S ?? '',
     ciphertext: item.ciphertext?.B ?? new Uint8Array(),
     createdAt: new Date(item.createdAt?.S ?? 0),
+    type: (item.type?.S ?? 'generic') as ValueType,
+    format: (item.format?.S ?? 'random') as TokenFormat,
+    metadata: Object.fromEntries(Object.entries(item.metadata?.M ?? {}).map(([k, v]) => [k, v.S ?? ''])),
+    ...(item.fingerprint?.S ? { fingerprint: item.fingerprint.S } : {}),
+    ...(expiresAt !== undefined ? { expiresAt: new Date(expiresAt * 1000) } : {}),
+    ...(maxUses !== undefined ? { maxUses } : {}),
+    ...(usesRemaining !== undefined ? { usesRemaining } : {}),
+    ...(card
+      ? { card: { last4: card.last4?.S ?? '', brand: (card.brand?.S ?? 'unknown') as CardBrand } }
+      : {}),
   };
 }
 

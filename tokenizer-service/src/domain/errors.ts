@@ -35,3 +35,22 @@ export class TokenSpaceExhaustedError extends Error {
     super(`no free token after ${attempts} attempts`);
   }
 }
+
+export type InvalidItemCode = 'invalid_value' | 'invalid_options';
+
+/**
+ * An item is well-formed but its value or options do not fit together (a card number failing the Luhn
+ * check, deterministic with an expiry). A single request answers 400 naming `field`; a batch item answers
+ * with the code and the other items go on.
+ */
+export class InvalidItemError extends Error {
+  override readonly name = 'InvalidItemError';
+  constructor(
+    readonly code: InvalidItemCode,
+    /** The property at fault, relative to the item: `value`, `format`, `ttlSeconds`... */
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,22 +1,48 @@
 // The ports the vault domain depends on; adapters implement them for DynamoDB and the Encryption SDK.
+import type { CardBrand } from './card.js';
 
-/** One vault entry: the ciphertext of a value, bound to its tenant and token. */
+export type ValueType = 'generic' | 'card_number';
+export type TokenFormat = 'random' | 'format_preserving';
+
+/** One vault entry: the ciphertext of a value, bound to its tenant and token, and its policy. */
 export interface VaultRecord {
   tenant: string;
   token: string;
   ciphertext: Uint8Array;
   createdAt: Date;
+  type: ValueType;
+  format: TokenFormat;
+  /** Keyed fingerprint of a deterministic token's value (an HMAC, not the value). */
+  fingerprint?: string;
+  expiresAt?: Date;
+  maxUses?: number;
+  usesRemaining?: number;
+  card?: { last4: string; brand: CardBrand };
+  metadata: Record<string, string>;
 }
 
 export type VaultRecordKey = Pick<VaultRecord, 'tenant' | 'token'>;
 
+/** Result of spending one use of a token with a usage limit. */
+export type UseOutcome = 'used' | 'exhausted' | 'expired' | 'not_found';
+
 export interface VaultStore {
-  /** Writes a new record; throws TokenCollisionError when the token exists (never overwrites). */
+  /**
+   * Writes a new record, never overwriting. Throws TokenCollisionError when the token exists and, for a
+   * record with a fingerprint, FingerprintTakenError when another token already holds the fingerprint
+   * (both checks are one transaction).
+   */
   create(record: VaultRecord): Promise<void>;
   get(key: VaultRecordKey): Promise<VaultRecord | undefined>;
   /** Reads up to 100 records of one tenant; missing tokens are absent from the map. */
   getMany(tenant: string, tokens: readonly string[]): Promise<Map<string, VaultRecord>>;
-  /** Deletes a record; false when there was none. */
+  /** The token holding a fingerprint in a tenant, if any. */
+  findByFingerprint(tenant: string, fingerprint: string): Promise<string | undefined>;
+  /** Removes a fingerprint entry that points at a token that no longer exists. */
+  releaseFingerprint(tenant: string, fingerprint: string, token: string): Promise<void>;
+  /** Atomically spends one use: only while uses remain and the token has not expired at `now`. */
+  spendUse(key: VaultRecordKey, now: Date): Promise<UseOutcome>;
+  /** Deletes a record (and its fingerprint entry); false when there was none. */
   delete(key: VaultRecordKey): Promise<boolean>;
   /** Throws DependencyUnavailableError when the store does not answer. */
   checkHealth(): Promise<void>;
@@ -29,12 +55,24 @@ export class TokenCollisionError extends Error {
   }
 }
 
+export class FingerprintTakenError extends Error {
+  override readonly name = 'FingerprintTakenError';
+  constructor() {
+    super('another token holds this fingerprint');
+  }
+}
+
 /** Encrypts values so that a ciphertext only ever decrypts for the tenant and token it was made for. */
 export interface ValueCipher {
   encrypt(key: VaultRecordKey, value: string): Promise<Uint8Array>;
   /** Throws IntegrityError when the ciphertext was made for another token or tenant, or was altered. */
   decrypt(key: VaultRecordKey, ciphertext: Uint8Array): Promise<string>;
   checkHealth(): Promise<void>;
+}
+
+/** Keyed fingerprints (HMAC-SHA-256 under a KMS-protected key) for deterministic tokens. */
+export interface Fingerprinter {
+  fingerprint(tenant: string, scope: string, value: string): Promise<string>;
 }
 
 export type Clock = () => Date;

@@ -1,95 +1,190 @@
-import { IntegrityError, TokenNotFoundError, TokenSpaceExhaustedError } from './errors.js';
-import { type Clock, TokenCollisionError, type ValueCipher, type VaultStore } from './ports.js';
+import { cardBrand, normalizeCardNumber, passesLuhn } from './card.js';
+import {
+  DependencyUnavailableError,
+  IntegrityError,
+  InvalidItemError,
+  TokenNotFoundError,
+  TokenSpaceExhaustedError,
+} from './errors.js';
+import {
+  formatPreservingToken,
+  minimumRandomDigits,
+  type PreservedDigits,
+  randomDigitCount,
+} from './format-preserving-token.js';
+import { maskValue } from './masking.js';
+import {
+  type Clock,
+  type Fingerprinter,
+  FingerprintTakenError,
+  TokenCollisionError,
+  type TokenFormat,
+  type ValueCipher,
+  type ValueType,
+  type VaultRecord,
+  type VaultStore,
+} from './ports.js';
 import { randomToken } from './token-id.js';
 
 export interface TokenizeInput {
   value: string;
+  type?: ValueType;
+  format?: TokenFormat;
+  preserve?: PreservedDigits;
+  deterministic?: boolean;
+  ttlSeconds?: number;
+  maxUses?: number;
+  metadata?: Record<string, string>;
 }
 
-export interface TokenizeOutput {
-  token: string;
-  createdAt: Date;
+export type TokenizeOutput = Pick<
+  VaultRecord,
+  'token' | 'createdAt' | 'type' | 'format' | 'expiresAt' | 'maxUses' | 'card'
+> & { deterministic: boolean };
+
+export type ItemErrorCode =
+  | 'not_found'
+  | 'expired'
+  | 'exhausted'
+  | 'integrity_error'
+  | 'invalid_value'
+  | 'invalid_options'
+  | 'token_space_exhausted';
+
+export interface ItemError {
+  error: { code: ItemErrorCode; message: string };
 }
 
-export type ItemErrorCode = 'not_found' | 'integrity_error';
+export type DetokenizeOutcome = { token: string; value: string } | ({ token: string } & ItemError);
 
-export type DetokenizeOutcome =
-  | { token: string; value: string }
-  | { token: string; error: { code: ItemErrorCode; message: string } };
-
-export interface TokenMetadata {
-  token: string;
-  createdAt: Date;
+export interface DetokenizeOptions {
+  reveal?: 'full' | 'masked';
+  showFirst6?: boolean;
 }
+
+export type TokenStatus = 'active' | 'expired' | 'exhausted';
+
+export type TokenMetadata = TokenizeOutput &
+  Pick<VaultRecord, 'usesRemaining' | 'metadata'> & {
+    status: TokenStatus;
+  };
 
 export interface TokenVaultOptions {
   store: VaultStore;
   cipher: ValueCipher;
+  fingerprinter: Fingerprinter;
   clock: Clock;
   /** Fresh tokens tried when a write collides with an existing token. */
   maxCollisionRetries?: number;
 }
 
-const itemErrorMessages: Record<ItemErrorCode, string> = {
+const itemErrorMessages: Record<Exclude<ItemErrorCode, 'invalid_value' | 'invalid_options'>, string> = {
   not_found: 'No such token.',
+  expired: 'The token has expired.',
+  exhausted: 'The token has no uses left.',
   integrity_error: 'The stored ciphertext does not belong to this token; it was refused.',
+  token_space_exhausted: 'No unused format-preserving token could be found for this value.',
 };
+
+/** A tokenize request, validated and normalised. */
+interface Plan {
+  value: string;
+  type: ValueType;
+  format: TokenFormat;
+  preserve: PreservedDigits;
+  deterministic: boolean;
+  ttlSeconds?: number;
+  maxUses?: number;
+  metadata: Record<string, string>;
+  card?: VaultRecord['card'];
+}
+
+/** Rounds a deterministic tokenization retries when concurrent requests race for the same value. */
+const maxFingerprintRounds = 5;
 
 /** The vault: tokenizes values, detokenizes tokens, reads and deletes tokens, all within one tenant. */
 export class TokenVault {
   readonly #store: VaultStore;
   readonly #cipher: ValueCipher;
+  readonly #fingerprinter: Fingerprinter;
   readonly #clock: Clock;
   readonly #maxAttempts: number;
 
   constructor(options: TokenVaultOptions) {
     this.#store = options.store;
     this.#cipher = options.cipher;
+    this.#fingerprinter = options.fingerprinter;
     this.#clock = options.clock;
-    this.#maxAttempts = 1 + (options.maxCollisionRetries ?? 3);
+    this.#maxAttempts = 1 + (options.maxCollisionRetries ?? 7);
   }
 
+  /** Throws InvalidItemError or TokenSpaceExhaustedError for this item, DependencyUnavailableError for all. */
   async tokenize(tenant: string, input: TokenizeInput): Promise<TokenizeOutput> {
-    for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
-      const token = randomToken();
-      // The token is sealed inside the ciphertext, so each attempt encrypts again.
-      const ciphertext = await this.#cipher.encrypt({ tenant, token }, input.value);
-      const createdAt = this.#clock();
-      try {
-        await this.#store.create({ tenant, token, ciphertext, createdAt });
-        return { token, createdAt };
-      } catch (error) {
-        if (!(error instanceof TokenCollisionError)) throw error;
-      }
-    }
-    throw new TokenSpaceExhaustedError(this.#maxAttempts);
+    const plan = planTokenization(input);
+    return plan.deterministic ? this.#tokenizeDeterministic(tenant, plan) : this.#create(tenant, plan);
   }
 
-  /** Tokenizes each item on its own; a dependency failure fails the whole batch. */
-  async tokenizeBatch(tenant: string, inputs: readonly TokenizeInput[]): Promise<TokenizeOutput[]> {
-    return Promise.all(inputs.map((input) => this.tokenize(tenant, input)));
+  /** Tokenizes each item on its own: an item's own failure is its result; a dependency failure fails all. */
+  async tokenizeBatch(
+    tenant: string,
+    inputs: readonly TokenizeInput[],
+  ): Promise<(TokenizeOutput | ItemError)[]> {
+    return Promise.all(
+      inputs.map((input) =>
+        this.tokenize(tenant, input).catch((error: unknown): ItemError => {
+          if (error instanceof InvalidItemError)
+            return { error: { code: error.code, message: error.message } };
+          if (error instanceof TokenSpaceExhaustedError) return itemError('token_space_exhausted');
+          throw error;
+        }),
+      ),
+    );
   }
 
-  async detokenize(tenant: string, tokens: readonly string[]): Promise<DetokenizeOutcome[]> {
+  async detokenize(
+    tenant: string,
+    tokens: readonly string[],
+    { reveal = 'full', showFirst6 = false }: DetokenizeOptions = {},
+  ): Promise<DetokenizeOutcome[]> {
     const unique = [...new Set(tokens)];
     const records = await this.#store.getMany(tenant, unique);
-    const outcomes = new Map<string, DetokenizeOutcome>();
+    const now = this.#clock();
+    const revealed = new Map<string, { value: string; record: VaultRecord } | ItemError>();
     await Promise.all(
       unique.map(async (token) => {
-        const record = records.get(token);
-        outcomes.set(
-          token,
-          record ? await this.#reveal(tenant, token, record.ciphertext) : itemError(token, 'not_found'),
-        );
+        revealed.set(token, await this.#decryptIfRevealable(records.get(token), now, reveal));
       }),
     );
-    return tokens.map((token) => outcomes.get(token) as DetokenizeOutcome);
+    // Each occurrence of a limited-use token spends its own use: a repeat is a second reveal.
+    return Promise.all(
+      tokens.map(async (token): Promise<DetokenizeOutcome> => {
+        const outcome = revealed.get(token) as { value: string; record: VaultRecord } | ItemError;
+        if ('error' in outcome) return { token, ...outcome };
+        const { value, record } = outcome;
+        if (reveal === 'masked') {
+          return {
+            token,
+            value: maskValue(value, { isCardNumber: record.type === 'card_number', showFirst6 }),
+          };
+        }
+        if (record.maxUses !== undefined) {
+          const use = await this.#store.spendUse({ tenant, token }, now);
+          if (use !== 'used') return { token, ...itemError(use) };
+        }
+        return { token, value };
+      }),
+    );
   }
 
   async metadata(tenant: string, token: string): Promise<TokenMetadata> {
     const record = await this.#store.get({ tenant, token });
     if (!record) throw new TokenNotFoundError();
-    return { token: record.token, createdAt: record.createdAt };
+    return {
+      ...tokenizeOutput(record),
+      ...(record.usesRemaining !== undefined ? { usesRemaining: record.usesRemaining } : {}),
+      metadata: record.metadata,
+      status: statusAt(record, this.#clock()),
+    };
   }
 
   async delete(tenant: string, token: string): Promise<void> {
@@ -100,16 +195,165 @@ export class TokenVault {
     await Promise.all([this.#store.checkHealth(), this.#cipher.checkHealth()]);
   }
 
-  async #reveal(tenant: string, token: string, ciphertext: Uint8Array): Promise<DetokenizeOutcome> {
+  async #create(tenant: string, plan: Plan, fingerprint?: string): Promise<TokenizeOutput> {
+    for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
+      const token =
+        plan.format === 'format_preserving'
+          ? formatPreservingToken(plan.value, plan.preserve)
+          : randomToken();
+      // The token is sealed inside the ciphertext, so each attempt encrypts again.
+      const ciphertext = await this.#cipher.encrypt({ tenant, token }, plan.value);
+      const createdAt = this.#clock();
+      const record: VaultRecord = {
+        tenant,
+        token,
+        ciphertext,
+        createdAt,
+        type: plan.type,
+        format: plan.format,
+        metadata: plan.metadata,
+        ...(fingerprint ? { fingerprint } : {}),
+        ...(plan.card ? { card: plan.card } : {}),
+        ...(plan.ttlSeconds ? { expiresAt: expiryAfter(createdAt, plan.ttlSeconds) } : {}),
+        ...(plan.maxUses ? { maxUses: plan.maxUses, usesRemaining: plan.maxUses } : {}),
+      };
+      try {
+        await this.#store.create(record);
+        return tokenizeOutput(record);
+      } catch (error) {
+        if (!(error instanceof TokenCollisionError)) throw error;
+      }
+    }
+    throw new TokenSpaceExhaustedError(this.#maxAttempts);
+  }
+
+  /** One token per value: the fingerprint entry is written in the same transaction as the token. */
+  async #tokenizeDeterministic(tenant: string, plan: Plan): Promise<TokenizeOutput> {
+    const scope = `${plan.type}:${plan.format}:${plan.format === 'format_preserving' ? plan.preserve : '-'}`;
+    const fingerprint = await this.#fingerprinter.fingerprint(tenant, scope, plan.value);
+    for (let round = 0; round < maxFingerprintRounds; round++) {
+      const existing = await this.#store.findByFingerprint(tenant, fingerprint);
+      if (existing) {
+        const record = await this.#store.get({ tenant, token: existing });
+        if (record) return tokenizeOutput(record);
+        // The token was deleted but its fingerprint entry survived: free it and tokenize anew.
+        await this.#store.releaseFingerprint(tenant, fingerprint, existing);
+        continue;
+      }
+      try {
+        return await this.#create(tenant, plan, fingerprint);
+      } catch (error) {
+        // A concurrent request tokenized the same value first: the next round returns its token.
+        if (!(error instanceof FingerprintTakenError)) throw error;
+      }
+    }
+    throw new DependencyUnavailableError('store', {
+      cause: new Error('deterministic tokenization contention'),
+    });
+  }
+
+  async #decryptIfRevealable(
+    record: VaultRecord | undefined,
+    now: Date,
+    reveal: 'full' | 'masked',
+  ): Promise<{ value: string; record: VaultRecord } | ItemError> {
+    if (!record) return itemError('not_found');
+    const status = statusAt(record, now);
+    if (status === 'expired') return itemError('expired');
+    if (status === 'exhausted' && reveal === 'full') return itemError('exhausted');
     try {
-      return { token, value: await this.#cipher.decrypt({ tenant, token }, ciphertext) };
+      return { value: await this.#cipher.decrypt(record, record.ciphertext), record };
     } catch (error) {
-      if (error instanceof IntegrityError) return itemError(token, 'integrity_error');
+      if (error instanceof IntegrityError) return itemError('integrity_error');
       throw error;
     }
   }
 }
 
-function itemError(token: string, code: ItemErrorCode): DetokenizeOutcome {
-  return { token, error: { code, message: itemErrorMessages[code] } };
+/** Validates what the schema cannot: the value against its type, and the options against each other. */
+function planTokenization(input: TokenizeInput): Plan {
+  const type = input.type ?? 'generic';
+  const format = input.format ?? 'random';
+  const preserve = input.preserve ?? 'last4';
+  const deterministic = input.deterministic ?? false;
+  if (deterministic && input.ttlSeconds !== undefined) {
+    throw new InvalidItemError('invalid_options', 'ttlSeconds', 'Deterministic tokens cannot expire.');
+  }
+  if (deterministic && input.maxUses !== undefined) {
+    throw new InvalidItemError(
+      'invalid_options',
+      'maxUses',
+      'Deterministic tokens cannot have a usage limit.',
+    );
+  }
+  if (format === 'format_preserving' && type !== 'card_number') {
+    throw new InvalidItemError(
+      'invalid_options',
+      'format',
+      'Format-preserving tokens are for card numbers only.',
+    );
+  }
+  if (input.preserve !== undefined && format !== 'format_preserving') {
+    throw new InvalidItemError(
+      'invalid_options',
+      'preserve',
+      'preserve applies to format-preserving tokens only.',
+    );
+  }
+  const plan: Plan = {
+    value: input.value,
+    type,
+    format,
+    preserve,
+    deterministic,
+    metadata: input.metadata ?? {},
+    ...(input.ttlSeconds !== undefined ? { ttlSeconds: input.ttlSeconds } : {}),
+    ...(input.maxUses !== undefined ? { maxUses: input.maxUses } : {}),
+  };
+  if (type !== 'card_number') return plan;
+
+  const digits = normalizeCardNumber(input.value);
+  if (!digits || !passesLuhn(digits)) {
+    throw new InvalidItemError(
+      'invalid_value',
+      'value',
+      'Not a card number: expected 13 to 19 digits that pass the Luhn check.',
+    );
+  }
+  if (format === 'format_preserving' && randomDigitCount(digits.length, preserve) < minimumRandomDigits) {
+    throw new InvalidItemError(
+      'invalid_options',
+      'preserve',
+      `Keeping the first six and last four digits needs a card of at least ${10 + minimumRandomDigits} digits.`,
+    );
+  }
+  return { ...plan, value: digits, card: { last4: digits.slice(-4), brand: cardBrand(digits) } };
+}
+
+/** Expiry in whole seconds (rounded up), as the DynamoDB TTL attribute stores it. */
+function expiryAfter(createdAt: Date, ttlSeconds: number): Date {
+  return new Date(Math.ceil(createdAt.getTime() / 1000 + ttlSeconds) * 1000);
+}
+
+function statusAt(record: VaultRecord, now: Date): TokenStatus {
+  if (record.expiresAt && record.expiresAt.getTime() <= now.getTime()) return 'expired';
+  if (record.usesRemaining !== undefined && record.usesRemaining <= 0) return 'exhausted';
+  return 'active';
+}
+
+function tokenizeOutput(record: VaultRecord): TokenizeOutput {
+  return {
+    token: record.token,
+    createdAt: record.createdAt,
+    type: record.type,
+    format: record.format,
+    deterministic: record.fingerprint !== undefined,
+    ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}),
+    ...(record.maxUses !== undefined ? { maxUses: record.maxUses } : {}),
+    ...(record.card ? { card: record.card } : {}),
+  };
+}
+
+function itemError(code: keyof typeof itemErrorMessages): ItemError {
+  return { error: { code, message: itemErrorMessages[code] } };
 }

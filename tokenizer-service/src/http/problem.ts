@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   DependencyUnavailableError,
+  InvalidItemError,
   TokenNotFoundError,
   TokenSpaceExhaustedError,
 } from '../domain/errors.js';
@@ -90,6 +91,17 @@ function toProblem(
       },
     };
   }
+  if (error instanceof InvalidItemError) {
+    return {
+      problem: {
+        type: problemType(error.code === 'invalid_value' ? 'invalid-value' : 'invalid-options'),
+        title: 'Bad Request',
+        status: 400,
+        detail: error.message,
+        errors: [{ field: `/body/${error.field}`, message: error.message }],
+      },
+    };
+  }
   if (error instanceof TokenNotFoundError) {
     return {
       problem: {
@@ -117,7 +129,7 @@ function toProblem(
         type: problemType('token-space-exhausted'),
         title: 'Conflict',
         status: 409,
-        detail: 'No unused token could be found for this value.',
+        detail: 'No unused format-preserving token could be found for this value.',
       },
     };
   }

@@ -1,12 +1,12 @@
 import type { components } from '@tokenization/contracts/tokenizer';
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
-import type { TokenizeOutput, TokenVault } from '../domain/vault.js';
+import type { TokenizeOutput, TokenMetadata, TokenVault } from '../domain/vault.js';
 
 type Schemas = components['schemas'];
 
 export interface TokenHandlerOptions {
   vault: TokenVault;
-  /** The tenant of the caller; until callers are authenticated, one configured tenant. */
+  /** The tenant of the verified caller. */
   tenantOf: (request: FastifyRequest) => string;
 }
 
@@ -22,23 +22,21 @@ export function tokenHandlers({ vault, tenantOf }: TokenHandlerOptions): Record<
     async tokenizeBatch(request: FastifyRequest) {
       const { items } = request.body as Schemas['TokenizeBatchRequest'];
       const results = await vault.tokenizeBatch(tenantOf(request), items);
-      return { results: results.map(tokenizeResult) } satisfies Schemas['TokenizeBatchResponse'];
+      return {
+        results: results.map((result) => ('error' in result ? result : tokenizeResult(result))),
+      } satisfies Schemas['TokenizeBatchResponse'];
     },
 
     async detokenize(request: FastifyRequest) {
-      const { tokens } = request.body as Schemas['DetokenizeRequest'];
+      const { tokens, ...options } = request.body as Schemas['DetokenizeRequest'];
       return {
-        results: await vault.detokenize(tenantOf(request), tokens),
+        results: await vault.detokenize(tenantOf(request), tokens, options),
       } satisfies Schemas['DetokenizeResponse'];
     },
 
     async getTokenMetadata(request: FastifyRequest) {
       const { token } = request.params as { token: string };
-      const metadata = await vault.metadata(tenantOf(request), token);
-      return {
-        token: metadata.token,
-        createdAt: metadata.createdAt.toISOString(),
-      } satisfies Schemas['TokenMetadata'];
+      return tokenMetadata(await vault.metadata(tenantOf(request), token));
     },
 
     async deleteToken(request: FastifyRequest, reply: FastifyReply) {
@@ -59,5 +57,24 @@ export function tokenHandlers({ vault, tenantOf }: TokenHandlerOptions): Record<
 }
 
 function tokenizeResult(result: TokenizeOutput): Schemas['TokenizeResult'] {
-  return { token: result.token, createdAt: result.createdAt.toISOString() };
+  const { createdAt, expiresAt, ...rest } = result;
+  return {
+    ...rest,
+    createdAt: createdAt.toISOString(),
+    ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
+  };
+}
+
+function tokenMetadata({
+  usesRemaining,
+  metadata,
+  status,
+  ...output
+}: TokenMetadata): Schemas['TokenMetadata'] {
+  return {
+    ...tokenizeResult(output),
+    ...(usesRemaining !== undefined ? { usesRemaining } : {}),
+    metadata,
+    status,
+  };
 }

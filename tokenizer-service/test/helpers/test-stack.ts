@@ -1,5 +1,6 @@
 // Builds the tokenizer app for a test with its production adapters, against the run's DynamoDB Local,
-// a fresh table, and an in-process local KMS; every log line is kept for the secrets scan.
+// a fresh table, and an in-process local KMS; every log line (audit lines included) is kept for the
+// secrets scan. Requests are signed with SigV4 and verified by the app as on the local stack.
 import { Writable } from 'node:stream';
 import { CreateTableCommand, DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type LocalKms, startLocalKms } from '@tokenization/local-stack/local-kms';
@@ -12,9 +13,37 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import type { Test } from 'tap';
 import { vaultTableDefinition } from '../../src/adapters/vault-table.js';
 import { buildApp } from '../../src/app.js';
+import type { AuthorizationPolicyDocument } from '../../src/auth/authorization-policy.js';
+import { sigV4Authenticator } from '../../src/auth/sigv4-authenticator.js';
 import { loadConfig, type TokenizerConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logging.js';
+import { createAuditLogger, createLogger } from '../../src/logging.js';
 import { createDependencies } from '../../src/wiring.js';
+import {
+  allPermissions,
+  credentialsOf,
+  injectSigned,
+  policyFor,
+  type SigningOptions,
+  type TestCaller,
+  testCaller,
+  testRegion,
+} from './test-callers.js';
+
+export { type RequestToSign, type SigningCredentials, signRequest } from './sigv4-signing.js';
+export {
+  allPermissions,
+  credentialsOf,
+  type Grant,
+  injectSigned,
+  policyFor,
+  type SigningOptions,
+  type TestCaller,
+  testCaller,
+  testCallerNamed,
+  testCredentials,
+  testHost,
+  testRegion,
+} from './test-callers.js';
 
 // The default credential chain of the production wiring finds these.
 process.env.AWS_ACCESS_KEY_ID ??= 'local';
@@ -30,10 +59,35 @@ const logSink = new Writable({
   },
 });
 
+/** One stack's audit lines: captured with every other line, and parsed into `events`. */
+function auditSink(events: AuditLine[]): Writable {
+  return new Writable({
+    write(chunk, _encoding, callback) {
+      const lines = String(chunk).split('\n').filter(Boolean);
+      capturedLogLines.push(...lines);
+      events.push(...lines.map((line) => JSON.parse(line) as AuditLine));
+      callback();
+    },
+  });
+}
+
+/** An audit event as written: the AuditEvent fields plus `audit`, `level`, `time` and `msg`. */
+export type AuditLine = Record<string, unknown>;
+
 export interface TestStack {
   app: FastifyInstance;
-  /** Sends a request to the app as the test caller. */
+  /** Sends a request to the app as the test caller, signed with SigV4. */
   inject: (options: InjectOptions) => Promise<LightMyRequestResponse>;
+  /** Sends a request signed as another caller, or at another time. */
+  injectAs: (
+    caller: TestCaller,
+    options: InjectOptions,
+    signing?: SigningOptions,
+  ) => Promise<LightMyRequestResponse>;
+  /** The test caller's tenant in this stack. */
+  tenant: string;
+  /** The audit events this stack's app wrote, in order. */
+  auditEvents: AuditLine[];
   kms: LocalKms;
   dynamoDb: DynamoDBClient;
   tableName: string;
@@ -44,6 +98,14 @@ export interface TestStackOptions {
   /** Shares another stack's table and KMS (e.g. a second tenant on the same vault). */
   shareWith?: TestStack;
   env?: Record<string, string>;
+  /** Replaces the wall clock (expiry tests move time forward). */
+  clock?: () => Date;
+  /** The tenant the test caller acts for (default `default`), e.g. a second tenant with `shareWith`. */
+  tenant?: string;
+  /** The authorization policy; default: the test caller with every permission on `tenant`. */
+  policy?: AuthorizationPolicyDocument;
+  /** Whose SigV4 keys the app accepts; default: the test caller's. */
+  callers?: readonly TestCaller[];
 }
 
 export async function createTestStack(t: Test, options: TestStackOptions = {}): Promise<TestStack> {
@@ -58,20 +120,36 @@ export async function createTestStack(t: Test, options: TestStackOptions = {}): 
       await kms.close();
     });
   }
+  const env = options.env ?? {};
+  const tenant = options.tenant ?? 'default';
+  const policy = options.policy ?? policyFor([{ caller: testCaller, tenant, permissions: allPermissions }]);
   const config = loadConfig({
-    AWS_REGION: 'us-east-1',
+    AWS_REGION: testRegion,
     TOKEN_VAULT_TABLE_NAME: tableName,
     KMS_KEY_ARN: kms.keyArn,
     DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
     KMS_ENDPOINT: kms.endpoint,
     DEPENDENCY_TIMEOUT_MS: '1000',
-    ...options.env,
+    AUTHORIZATION_POLICY: JSON.stringify(policy),
+    ...env,
   });
-  const app = buildApp(createDependencies(config, createLogger('trace', logSink)));
+  const auditEvents: AuditLine[] = [];
+  const deps = createDependencies(config, createLogger('trace', logSink), {
+    // The local stack's verifier, on the wall clock whatever `clock` the vault gets.
+    authenticate: sigV4Authenticator({
+      credentials: credentialsOf(options.callers ?? [testCaller]),
+      region: config.AWS_REGION,
+      clock: () => new Date(),
+    }),
+    auditLogger: createAuditLogger(auditSink(auditEvents)),
+  });
+  const app = buildApp(options.clock ? { ...deps, clock: options.clock } : deps);
   t.teardown(() => app.close());
   await app.ready();
-  const inject = (request: InjectOptions) => app.inject(request);
-  return { app, inject, kms, dynamoDb, tableName, config };
+  const injectAs = (caller: TestCaller, request: InjectOptions, signing?: SigningOptions) =>
+    injectSigned(app, caller, request, signing);
+  const inject = (request: InjectOptions) => injectAs(testCaller, request);
+  return { app, inject, injectAs, tenant, auditEvents, kms, dynamoDb, tableName, config };
 }
 
 /** Card numbers the tests submit; none may ever appear in a log line. */

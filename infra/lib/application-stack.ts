@@ -1,0 +1,158 @@
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
+import { PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { encryptedLogGroup, LogsKey, operationalLogRetention } from './encrypted-logs.js';
+import { dynamoDbTableEncryption, keyAdministration } from './key-policy-statements.js';
+import { LambdaExecutionRole } from './lambda-execution-role.js';
+import { OrderApi } from './order-api.js';
+import { OrderUsers } from './order-users.js';
+import { OrderWebAcl } from './order-web-acl.js';
+import type { ResourceNames } from './resource-names.js';
+import { type LambdaCodeMode, ServiceFunction } from './service-function.js';
+import { orderTableActions } from './table-access.js';
+import type { TokenizerApi } from './tokenizer-api.js';
+import type { TokenizerClient } from './tokenizer-clients.js';
+
+export interface ApplicationStackProps extends StackProps {
+  readonly names: ResourceNames;
+  readonly codeMode: LambdaCodeMode;
+  readonly vpc: IVpc;
+  readonly functionSecurityGroup: ISecurityGroup;
+  readonly tokenizerApi: TokenizerApi;
+  /** The order service's entry in the tokenizer's principal list: its role name and the routes it calls. */
+  readonly tokenizerClient: TokenizerClient;
+  readonly stageName: string;
+  readonly logLevel: string;
+  readonly reservedConcurrency: number;
+  readonly wafRateLimitPer5Minutes: number;
+  readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
+}
+
+/** Attribute DynamoDB's TTL reads on the order table (epoch seconds). */
+export const orderTtlAttribute = 'expiresAt';
+
+/**
+ * The application team's stack: Cognito, the order table, the order function and its public API behind a
+ * web ACL. The order role can invoke two tokenizer routes and use its own table; it has no KMS permission in
+ * its IAM policy and nothing on the vault key or vault table.
+ */
+export class ApplicationStack extends Stack {
+  readonly orderRole: LambdaExecutionRole;
+  readonly orderTable: Table;
+  readonly orderTableKey: Key;
+  readonly orderApi: OrderApi;
+  readonly users: OrderUsers;
+  readonly orderService: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props: ApplicationStackProps) {
+    super(scope, id, props);
+    const { names, tokenizerClient } = props;
+    const logsKey = new LogsKey(this, 'LogsKey', { description: 'CloudWatch Logs of the order application' });
+    const functionLogs = encryptedLogGroup(this, 'OrderServiceLogs', {
+      key: logsKey.key,
+      retention: operationalLogRetention,
+    });
+
+    this.users = new OrderUsers(this, 'Users', { userPoolName: `${names.prefix}-order-users` });
+
+    // The role's name is the one the tokenizer's principal list computed its ARN from (see resource-names.ts):
+    // this stack deploys after the tokenizer stack, which must not import anything from here.
+    this.orderRole = new LambdaExecutionRole(this, 'OrderServiceRole', {
+      roleName: tokenizerClient.roleName,
+      description: 'Order service Lambda: its table and two tokenizer routes, nothing of the vault',
+      logGroup: functionLogs,
+      statements: [
+        new PolicyStatement({
+          sid: 'UseTheOrderTable',
+          actions: orderTableActions,
+          resources: [
+            this.formatArn({
+              service: 'dynamodb',
+              resource: 'table',
+              resourceName: names.customerOrderTable,
+            }),
+          ],
+        }),
+        new PolicyStatement({
+          sid: 'InvokeTheTokenizerRoutesItCalls',
+          actions: ['execute-api:Invoke'],
+          resources: tokenizerClient.calls.map((call) =>
+            props.tokenizerApi.api.arnForExecuteApi(call.method, call.path, props.stageName),
+          ),
+        }),
+      ],
+    });
+
+    // The order table has its own key: its items hold tokens, names and addresses, never card numbers.
+    this.orderTableKey = new Key(this, 'OrderTableKey', {
+      description: 'Encrypts the customer order table',
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(30),
+      removalPolicy: RemovalPolicy.RETAIN,
+      policy: new PolicyDocument({
+        statements: [
+          keyAdministration(),
+          ...dynamoDbTableEncryption({
+            tableName: names.customerOrderTable,
+            principals: [this.orderRole.role],
+          }),
+        ],
+      }),
+    });
+    this.orderTable = new Table(this, 'OrderTable', {
+      tableName: names.customerOrderTable,
+      partitionKey: { name: 'CustomerOrder', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.orderTableKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      timeToLiveAttribute: orderTtlAttribute,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.orderService = new ServiceFunction(this, 'OrderService', {
+      entry: 'order-service/src/lambda.ts',
+      description: 'Order service (Fastify on Lambda)',
+      codeMode: props.codeMode,
+      executionRole: this.orderRole,
+      logGroup: functionLogs,
+      vpc: props.vpc,
+      securityGroup: props.functionSecurityGroup,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      memorySize: 512,
+      timeout: Duration.seconds(20),
+      environment: {
+        ORDER_TABLE_NAME: this.orderTable.tableName,
+        TOKENIZER_API_URL: props.tokenizerApi.url,
+        COGNITO_USER_POOL_ID: this.users.userPool.userPoolId,
+        COGNITO_CLIENT_ID: this.users.client.userPoolClientId,
+        LOG_LEVEL: props.logLevel,
+      },
+    });
+
+    this.orderApi = new OrderApi(this, 'OrderApi', {
+      handler: this.orderService.function,
+      userPool: this.users.userPool,
+      stageName: props.stageName,
+      logsKey: logsKey.key,
+      throttling: props.throttling,
+    });
+    new OrderWebAcl(this, 'WebAcl', {
+      stage: this.orderApi.api.deploymentStage,
+      name: `${names.prefix}-order-api`,
+      rateLimitPer5Minutes: props.wafRateLimitPer5Minutes,
+      logsKey: logsKey.key,
+    });
+
+    // The sample's output names, so its walkthrough works unchanged.
+    new CfnOutput(this, 'PaymentMethodApiURL', { value: this.orderApi.url });
+    new CfnOutput(this, 'UserPoolAppClientId', { value: this.users.client.userPoolClientId });
+    new CfnOutput(this, 'UserPoolId', { value: this.users.userPool.userPoolId });
+    new CfnOutput(this, 'Region', { value: Aws.REGION });
+    new CfnOutput(this, 'CustomerOrderTableName', { value: this.orderTable.tableName });
+  }
+}

@@ -1,0 +1,51 @@
+import { Aws } from 'aws-cdk-lib';
+
+/**
+ * Fixed physical names, derived from the deployment prefix.
+ *
+ * Why fixed names: several policies must name a resource that lives in a stack deployed *later* (the VPC
+ * endpoint policies in the network stack name the tables, roles and the audit log group; the tokenizer's
+ * resource policy and authorization policy name the order service's role), or a resource in the same stack
+ * that itself depends on the policy (the vault key policy names the vault table, which is encrypted with that
+ * key). A CloudFormation reference there would create a cycle; a name both sides compute from one function
+ * cannot, and cannot drift either.
+ *
+ * IAM names are account-global, so role names carry the region; tables, log groups and aliases are regional.
+ */
+export class ResourceNames {
+  constructor(readonly prefix: string) {}
+
+  get networkStack(): string {
+    return `${this.prefix}-network`;
+  }
+  get tokenizerStack(): string {
+    return `${this.prefix}-tokenizer`;
+  }
+  get applicationStack(): string {
+    return `${this.prefix}-application`;
+  }
+
+  get tokenVaultTable(): string {
+    return `${this.prefix}-token-vault`;
+  }
+  get customerOrderTable(): string {
+    return `${this.prefix}-customer-orders`;
+  }
+  /** Alias of the vault key; the KMS endpoint policy matches it with `kms:ResourceAliases`. */
+  get vaultKeyAlias(): string {
+    return `alias/${this.prefix}/token-vault`;
+  }
+  get auditLogGroup(): string {
+    return `/${this.prefix}/tokenizer/audit`;
+  }
+
+  get tokenizerRole(): string {
+    return `${this.prefix}-tokenizer-${Aws.REGION}`;
+  }
+  get orderServiceRole(): string {
+    return `${this.prefix}-order-service-${Aws.REGION}`;
+  }
+  get auditForwarderRole(): string {
+    return `${this.prefix}-audit-forwarder-${Aws.REGION}`;
+  }
+}

@@ -1,0 +1,144 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { IInterfaceVpcEndpoint, ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { AuditTrail } from './audit-trail.js';
+import { encryptedLogGroup, LogsKey, operationalLogRetention } from './encrypted-logs.js';
+import { LambdaExecutionRole } from './lambda-execution-role.js';
+import type { ResourceNames } from './resource-names.js';
+import { type LambdaCodeMode, ServiceFunction } from './service-function.js';
+import { vaultTableActions } from './table-access.js';
+import { authorizationPolicy, type TokenizerPrincipal } from './tokenizer-access.js';
+import { TokenizerApi } from './tokenizer-api.js';
+import { VaultKey } from './vault-key.js';
+
+export interface TokenizerStackProps extends StackProps {
+  readonly names: ResourceNames;
+  readonly codeMode: LambdaCodeMode;
+  readonly vpc: IVpc;
+  readonly executeApiEndpoint: IInterfaceVpcEndpoint;
+  readonly kmsEndpoint: IInterfaceVpcEndpoint;
+  readonly functionSecurityGroup: ISecurityGroup;
+  readonly auditForwarderSecurityGroup: ISecurityGroup;
+  /** Who may call the tokenizer: feeds both AUTHORIZATION_POLICY and the API's resource policy. */
+  readonly principals: readonly TokenizerPrincipal[];
+  readonly stageName: string;
+  readonly logLevel: string;
+  readonly reservedConcurrency: { readonly tokenizer: number; readonly auditForwarder: number };
+  readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
+}
+
+/** Attribute DynamoDB's TTL reads (epoch seconds; tokenizer-service/src/adapters/vault-table.ts). */
+export const vaultTtlAttribute = 'expiresAt';
+
+/**
+ * The security team's stack: the vault key, the vault table, the tokenizer function, its private API and
+ * its audit trail. Nothing here is reachable from the application stack except the API's routes its role
+ * is listed for.
+ */
+export class TokenizerStack extends Stack {
+  readonly api: TokenizerApi;
+  readonly vaultTable: Table;
+  readonly vaultKey: VaultKey;
+  readonly tokenizerRole: LambdaExecutionRole;
+  readonly tokenizer: ServiceFunction;
+  readonly auditTrail: AuditTrail;
+
+  constructor(scope: Construct, id: string, props: TokenizerStackProps) {
+    super(scope, id, props);
+    const { names } = props;
+    const logsKey = new LogsKey(this, 'LogsKey', {
+      description: 'CloudWatch Logs of the tokenizer (operational and audit)',
+    });
+    const functionLogs = encryptedLogGroup(this, 'TokenizerLogs', {
+      key: logsKey.key,
+      retention: operationalLogRetention,
+    });
+
+    this.tokenizerRole = new LambdaExecutionRole(this, 'TokenizerRole', {
+      roleName: names.tokenizerRole,
+      description: 'Tokenizer Lambda: the only principal that may use the vault key and table',
+      logGroup: functionLogs,
+      statements: [
+        new PolicyStatement({
+          sid: 'UseTheVaultTable',
+          actions: vaultTableActions,
+          resources: [
+            Stack.of(this).formatArn({
+              service: 'dynamodb',
+              resource: 'table',
+              resourceName: names.tokenVaultTable,
+            }),
+          ],
+        }),
+        // No KMS statement: the vault key's policy names this role itself (see vault-key.ts).
+      ],
+    });
+
+    this.vaultKey = new VaultKey(this, 'VaultKey', {
+      alias: names.vaultKeyAlias,
+      tokenizerRole: this.tokenizerRole.role,
+      vaultTableName: names.tokenVaultTable,
+      kmsVpcEndpointId: props.kmsEndpoint.vpcEndpointId,
+    });
+
+    this.vaultTable = new Table(this, 'VaultTable', {
+      tableName: names.tokenVaultTable,
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.vaultKey.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      timeToLiveAttribute: vaultTtlAttribute,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.tokenizer = new ServiceFunction(this, 'Tokenizer', {
+      entry: 'tokenizer-service/src/lambda.ts',
+      description: 'Tokenizer service (Fastify on Lambda)',
+      codeMode: props.codeMode,
+      executionRole: this.tokenizerRole,
+      logGroup: functionLogs,
+      vpc: props.vpc,
+      securityGroup: props.functionSecurityGroup,
+      reservedConcurrentExecutions: props.reservedConcurrency.tokenizer,
+      memorySize: 1024,
+      timeout: Duration.seconds(10),
+      environment: {
+        TOKEN_VAULT_TABLE_NAME: this.vaultTable.tableName,
+        KMS_KEY_ARN: this.vaultKey.key.keyArn,
+        LOG_LEVEL: props.logLevel,
+        AUTHORIZATION_POLICY: this.toJsonString(authorizationPolicy(props.principals)),
+      },
+    });
+
+    this.auditTrail = new AuditTrail(this, 'AuditTrail', {
+      source: functionLogs,
+      auditLogGroupName: names.auditLogGroup,
+      forwarderRoleName: names.auditForwarderRole,
+      logsKey: logsKey.key,
+      vpc: props.vpc,
+      securityGroup: props.auditForwarderSecurityGroup,
+      reservedConcurrentExecutions: props.reservedConcurrency.auditForwarder,
+    });
+
+    this.api = new TokenizerApi(this, 'TokenizerApi', {
+      handler: this.tokenizer.function,
+      principals: props.principals,
+      vpcEndpoint: props.executeApiEndpoint,
+      stageName: props.stageName,
+      logsKey: logsKey.key,
+      throttling: props.throttling,
+    });
+
+    new CfnOutput(this, 'TokenizerApiUrl', {
+      description: 'Private invoke URL (resolves inside the VPC through the execute-api endpoint)',
+      value: this.api.url,
+    });
+    new CfnOutput(this, 'TokenVaultTableName', { value: this.vaultTable.tableName });
+    new CfnOutput(this, 'TokenVaultKeyArn', { value: this.vaultKey.key.keyArn });
+    new CfnOutput(this, 'AuditLogGroupName', { value: names.auditLogGroup });
+  }
+}

@@ -1,0 +1,61 @@
+// Deployment settings come from CDK context and are validated before anything is built.
+import { App } from 'aws-cdk-lib';
+import t from 'tap';
+import { readDeploymentConfig } from '../lib/deployment-config.js';
+import { buildTokenizationApp } from '../lib/tokenization-app.js';
+import { environmentOf, renderString, resourcesOf } from './helpers/cfn.js';
+import { synthesize } from './helpers/synth.js';
+
+const configOf = (context: Record<string, unknown>) => readDeploymentConfig(new App({ context }).node);
+
+t.test('defaults', async (t) => {
+  t.same(configOf({}), {
+    prefix: 'tokenization',
+    logLevel: 'info',
+    stageName: 'prod',
+    reservedConcurrency: { tokenizer: 20, order: 20, auditForwarder: 2 },
+    wafRateLimitPer5Minutes: 500,
+    throttling: { rateLimit: 50, burstLimit: 100 },
+  });
+});
+
+t.test('context overrides, including -c strings', async (t) => {
+  const config = configOf({
+    'tokenization:prefix': 'acme-pay',
+    'tokenization:logLevel': 'debug',
+    'tokenization:tokenizerReservedConcurrency': '5',
+    'tokenization:wafRateLimitPer5Minutes': 100,
+  });
+  t.equal(config.prefix, 'acme-pay');
+  t.equal(config.logLevel, 'debug');
+  t.equal(config.reservedConcurrency.tokenizer, 5);
+  t.equal(config.wafRateLimitPer5Minutes, 100);
+});
+
+t.test('bad values fail naming the context key', async (t) => {
+  t.throws(() => configOf({ 'tokenization:prefix': 'Acme' }), /tokenization:prefix/);
+  t.throws(() => configOf({ 'tokenization:logLevel': 'loud' }), /tokenization:logLevel/);
+  t.throws(() => configOf({ 'tokenization:stageName': 'prod/v1' }), /tokenization:stageName/);
+  t.throws(() => configOf({ 'tokenization:orderReservedConcurrency': 0 }), /orderReservedConcurrency/);
+  t.throws(() => configOf({ 'tokenization:throttleRateLimit': 'fast' }), /throttleRateLimit/);
+  t.throws(() => configOf({ 'tokenization:prefix': 7 }), /must be a string/);
+  t.throws(
+    () => buildTokenizationApp(new App({ context: { 'tokenization:lambdaCode': 'docker' } })),
+    /tokenization:lambdaCode/,
+  );
+});
+
+t.test('the prefix names every fixed resource, and the principal ARNs follow it', async (t) => {
+  const { tokenizer, application, stacks } = synthesize({ context: { 'tokenization:prefix': 'acme' } });
+  t.same(
+    [stacks.network.stackName, stacks.tokenizer.stackName, stacks.application.stackName],
+    ['acme-network', 'acme-tokenizer', 'acme-application'],
+  );
+  tokenizer.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'acme-token-vault' });
+  application.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'acme-customer-orders' });
+  const fn = resourcesOf(tokenizer, 'AWS::Lambda::Function').find(([id]) =>
+    id.startsWith('TokenizerFunction'),
+  );
+  const policy = renderString(environmentOf(fn?.[1]).AUTHORIZATION_POLICY);
+  t.match(policy, /role\/acme-order-service-\$\{AWS::Region\}/);
+});

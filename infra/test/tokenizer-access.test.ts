@@ -1,0 +1,178 @@
+// The principal model behind AUTHORIZATION_POLICY, the API resource policy and the endpoint policy, checked
+// against the tokenizer's own contract, schema and code, so the infrastructure and the service cannot drift.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import t from 'tap';
+import { tokenizerDocument } from '../../contracts/generated/tokenizer-document.js';
+import { operationRoutes } from '../../contracts/src/operations.js';
+import { normalizePrincipalArn } from '../../tokenizer-service/src/auth/api-gateway-authenticator.js';
+import { AuthorizationPolicy } from '../../tokenizer-service/src/auth/authorization-policy.js';
+import { operationAccess } from '../../tokenizer-service/src/http/operation-access.js';
+import { ResourceNames } from '../lib/resource-names.js';
+import {
+  assertRoutesAllowed,
+  authorizationPolicy,
+  executeApiEndpointStatements,
+  resourcePolicyRouteArn,
+  route,
+  routesFor,
+  type TokenizerPrincipal,
+  tokenizerPermissions,
+  tokenizerResourcePolicy,
+  tokenizerRoutes,
+} from '../lib/tokenizer-access.js';
+import { orderServiceClient } from '../lib/tokenizer-clients.js';
+
+const repositoryRoot = join(import.meta.dirname, '..', '..');
+const orders: TokenizerPrincipal = {
+  name: 'order-service',
+  roleArn: 'arn:aws:iam::123456789012:role/tokenization-order-service-eu-west-1',
+  tenant: 'orders',
+  permissions: ['tokenize', 'detokenize'],
+};
+
+t.test('the route table is the contract: same operations, methods and paths', async (t) => {
+  const contract = operationRoutes(tokenizerDocument)
+    .map((r) => `${r.operationId} ${r.method} ${r.path}`)
+    .sort();
+  t.same(tokenizerRoutes.map((r) => `${r.operationId} ${r.method} ${r.path}`).sort(), contract);
+});
+
+t.test('route permissions are the ones the tokenizer enforces', async (t) => {
+  for (const r of tokenizerRoutes) {
+    const rule = operationAccess[r.operationId];
+    t.ok(rule, `${r.operationId} has an access rule in the tokenizer`);
+    if (rule && 'anyVerifiedCaller' in rule) t.same(r.anyOf, [], `${r.operationId}: any listed caller`);
+    else t.same([...r.anyOf].sort(), [...(rule?.anyOf ?? [])].sort(), `${r.operationId}: same permissions`);
+  }
+});
+
+t.test('permission names are the authorization policy schema enum', async (t) => {
+  const schema = JSON.parse(
+    readFileSync(join(repositoryRoot, 'tokenizer-service', 'authorization-policy.schema.json'), 'utf8'),
+  ) as { definitions: { principal: { properties: { permissions: { items: { enum: string[] } } } } } };
+  t.same(
+    [...tokenizerPermissions].sort(),
+    [...schema.definitions.principal.properties.permissions.items.enum].sort(),
+  );
+});
+
+t.test(
+  'the tokenizer accepts the generated AUTHORIZATION_POLICY and maps the Lambda session to it',
+  async (t) => {
+    const policy = AuthorizationPolicy.parse(JSON.stringify(authorizationPolicy([orders])), 'test');
+    // What API Gateway reports for the order function's role session.
+    const session = 'arn:aws:sts::123456789012:assumed-role/tokenization-order-service-eu-west-1/order-fn';
+    const caller = policy.callerFor(normalizePrincipalArn(session));
+    t.equal(caller?.tenant, 'orders');
+    t.same([...(caller?.permissions ?? [])].sort(), ['detokenize', 'tokenize']);
+  },
+);
+
+t.test(
+  'the order service is granted exactly what it calls, and its role ARN is computed from its name',
+  async (t) => {
+    const names = new ResourceNames('tokenization');
+    const client = orderServiceClient(names);
+    t.same(
+      client.calls.map((c) => `${c.method} ${c.path}`),
+      ['POST /v1/tokens', 'POST /v1/detokenize'],
+    );
+    const stack = new Stack();
+    t.same(
+      stack.resolve(client.roleArn),
+      stack.resolve(`arn:${stack.partition}:iam::${stack.account}:role/${names.orderServiceRole}`),
+    );
+    t.same(
+      routesFor(client).map((r) => r.operationId),
+      ['tokenize', 'tokenizeBatch', 'detokenize', 'live', 'ready'],
+    );
+  },
+);
+
+t.test('a client may not call a route its permissions do not allow', async (t) => {
+  t.throws(() => assertRoutesAllowed(orders, [route('DELETE', '/v1/tokens/{token}')]), /do not allow/);
+  t.doesNotThrow(() => assertRoutesAllowed(orders, [route('POST', '/v1/detokenize')]));
+  t.throws(() => route('PUT' as never, '/v1/tokens'), /No tokenizer route/);
+  const maskedOnly = { ...orders, permissions: ['detokenize:masked'] as const };
+  t.ok(
+    routesFor(maskedOnly).some((r) => r.operationId === 'detokenize'),
+    'detokenize:masked reaches detokenize',
+  );
+});
+
+t.test('the principal list is validated', async (t) => {
+  t.throws(() => authorizationPolicy([]), /at least one principal/);
+  t.throws(() => authorizationPolicy([orders, orders]), /Duplicate/);
+  t.throws(() => authorizationPolicy([{ ...orders, tenant: 'Orders!' }]), /invalid tenant/);
+  t.throws(() => authorizationPolicy([{ ...orders, permissions: [] }]), /no permissions/);
+});
+
+t.test(
+  'resource policy: endpoint deny, unlisted-principal deny, per-principal route deny and allow',
+  async (t) => {
+    const stack = new Stack();
+    const document = stack.resolve(
+      tokenizerResourcePolicy({
+        principals: [orders],
+        vpcEndpointId: 'vpce-0123',
+        stageName: 'prod',
+      }).toJSON(),
+    ) as {
+      Statement: {
+        Sid: string;
+        Effect: string;
+        Resource?: unknown;
+        NotResource?: unknown;
+        Condition: unknown;
+      }[];
+    };
+    t.same(
+      document.Statement.map((s) => `${s.Effect} ${s.Sid}`),
+      [
+        'Deny DenyUnlessThroughTheVpcEndpoint',
+        'Deny DenyUnlistedPrincipals',
+        'Deny DenyOrderServiceOutsideItsPermissions',
+        'Allow AllowOrderService',
+      ],
+    );
+    const [endpointDeny, principalDeny, routeDeny, allow] = document.Statement;
+    t.same(endpointDeny?.Condition, { StringNotEquals: { 'aws:SourceVpce': 'vpce-0123' } });
+    t.same(principalDeny?.Condition, { ArnNotEquals: { 'aws:PrincipalArn': [orders.roleArn] } });
+    const allowed = [
+      'execute-api:/prod/POST/v1/tokens',
+      'execute-api:/prod/POST/v1/tokens/batch',
+      'execute-api:/prod/POST/v1/detokenize',
+      'execute-api:/prod/GET/health/live',
+      'execute-api:/prod/GET/health/ready',
+    ];
+    t.same(routeDeny?.NotResource, allowed);
+    t.same([...((allow?.Resource as string[] | undefined) ?? [])].sort(), [...allowed].sort());
+    t.same(allow?.Condition, {
+      StringEquals: { 'aws:SourceVpce': 'vpce-0123' },
+      ArnEquals: { 'aws:PrincipalArn': orders.roleArn },
+    });
+    t.equal(
+      resourcePolicyRouteArn('prod', route('GET', '/v1/tokens/{token}')),
+      'execute-api:/prod/GET/v1/tokens/*',
+    );
+  },
+);
+
+t.test(
+  'execute-api endpoint statements: each principal on its own routes of any API in the account',
+  async (t) => {
+    const stack = new Stack();
+    const [statement] = executeApiEndpointStatements({
+      principals: [orders],
+      stageName: 'prod',
+      executeApiArnPrefix: 'arn:aws:execute-api:eu-west-1:123456789012',
+    }).map((s) => stack.resolve(s.toStatementJson()) as { Resource: string[]; Condition: unknown });
+    t.ok(
+      statement?.Resource.includes('arn:aws:execute-api:eu-west-1:123456789012:*/prod/POST/v1/detokenize'),
+    );
+    t.equal(statement?.Resource.length, 5);
+    t.same(statement?.Condition, { ArnEquals: { 'aws:PrincipalArn': orders.roleArn } });
+  },
+);

@@ -1,0 +1,117 @@
+// `npm run demo`: the original sample's walkthrough, end to end, against the local stack (started here
+// if none is running): sign up, confirm, sign in, POST /order, POST /paybill, then both tables as stored.
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { signUpAndSignIn } from '../stack/cognito-client.js';
+import {
+  type LocalStack,
+  type LocalStackOutputs,
+  outputsFile,
+  startLocalStack,
+} from '../stack/local-stack.js';
+import { localStackSettings } from '../stack/settings.js';
+
+const card = '4111111111111111';
+let step = 0;
+const say = (text: string) => console.log(`\n${++step}. ${text}`);
+const show = (value: unknown) =>
+  console.log(`   ${JSON.stringify(value, null, 2).replaceAll('\n', '\n   ')}`);
+const failures: string[] = [];
+const check = (ok: boolean, what: string) => {
+  console.log(`   ${ok ? '✔' : '✘'} ${what}`);
+  if (!ok) failures.push(what);
+};
+
+async function runningStack(): Promise<{ outputs: LocalStackOutputs; started?: LocalStack }> {
+  try {
+    const outputs = JSON.parse(await readFile(outputsFile, 'utf8')) as LocalStackOutputs;
+    if ((await fetch(`${outputs.PaymentMethodApiURL}/health/live`)).ok) return { outputs };
+  } catch {
+    // no stack running: start one below
+  }
+  console.log('No local stack is running: starting one for the demo…');
+  const started = await startLocalStack(localStackSettings([], process.env));
+  return { outputs: started.outputs, started };
+}
+
+async function post(url: string, idToken: string, body: unknown) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: idToken, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const { outputs, started } = await runningStack();
+try {
+  const email = `demo-${randomUUID().slice(0, 8)}@example.com`;
+  say(`Sign up ${email}, confirm the sign-up and sign in (USER_PASSWORD_AUTH) for an ID token`);
+  const idToken = await signUpAndSignIn(
+    outputs.CognitoEndpoint,
+    { userPoolId: outputs.UserPoolId, clientId: outputs.UserPoolAppClientId },
+    { email, password: `Demo-${randomUUID()}-Pa55!` },
+  );
+  check(idToken.split('.').length === 3, 'got a signed ID token (JWT)');
+
+  const CustomerOrder = `order-${randomUUID().slice(0, 8)}`;
+  say(`POST ${outputs.PaymentMethodApiURL}/order with a card number`);
+  const order = await post(`${outputs.PaymentMethodApiURL}/order`, idToken, {
+    CustomerOrder,
+    CustomerName: 'Jane Doe',
+    CreditCard: card,
+    Address: '1 Main Street, Springfield',
+  });
+  show(order.body);
+  check(order.status === 200 && order.body.message === 'Order Created Successfully', 'order created');
+  check(!JSON.stringify(order.body).includes(card), 'the answer holds a token, not the card number');
+
+  say(`POST ${outputs.PaymentMethodApiURL}/paybill`);
+  const payment = await post(`${outputs.PaymentMethodApiURL}/paybill`, idToken, { CustomerOrder });
+  show(payment.body);
+  check(payment.status === 200 && payment.body['CreditCard Charged'] === '************1111', 'paid, masked');
+
+  const dynamoDb = new DynamoDBClient({
+    endpoint: outputs.DynamoDBEndpoint,
+    region: outputs.Region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  say(`The order item, read straight from DynamoDB Local (${outputs.CustomerOrderTableName})`);
+  const { Item: orderItem } = await dynamoDb.send(
+    new GetItemCommand({
+      TableName: outputs.CustomerOrderTableName,
+      Key: { CustomerOrder: { S: CustomerOrder } },
+    }),
+  );
+  show(orderItem);
+  check(!JSON.stringify(orderItem).includes(card), 'the order table holds no card number');
+  const token = orderItem?.CreditCardToken?.S ?? '';
+  check(token === order.body.CreditCardToken, 'it holds the token');
+
+  say(`The vault item, read straight from DynamoDB Local (${outputs.TokenVaultTableName})`);
+  const { Item: vaultItem } = await dynamoDb.send(
+    new GetItemCommand({
+      TableName: outputs.TokenVaultTableName,
+      Key: { pk: { S: `token#orders#${token}` } },
+    }),
+  );
+  const ciphertext = Buffer.from(vaultItem?.ciphertext?.B ?? []);
+  show({
+    ...vaultItem,
+    ciphertext: `<${ciphertext.length} bytes: ${ciphertext.subarray(0, 24).toString('base64')}…>`,
+  });
+  check(ciphertext.length > 0, 'the vault holds a ciphertext');
+  check(
+    !ciphertext.toString('latin1').includes(card) && !JSON.stringify(vaultItem).includes(card),
+    'and no plaintext',
+  );
+  dynamoDb.destroy();
+} catch (error) {
+  failures.push((error as Error).message);
+  console.error(`\n   ✘ ${(error as Error).message}`);
+} finally {
+  await started?.stop();
+}
+console.log(failures.length === 0 ? '\nDEMO PASSED' : `\nDEMO FAILED: ${failures.join('; ')}`);
+process.exitCode = failures.length === 0 ? 0 : 1;

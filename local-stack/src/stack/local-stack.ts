@@ -1,0 +1,221 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { orderTableDefinition, orderTimeToLiveAttribute } from '@tokenization/order-service/order-table';
+import { vaultTableDefinition, vaultTtlAttribute } from '@tokenization/tokenizer-service/vault-table';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../dynamodb/dynamodb-local.js';
+import { type LocalKms, startLocalKms } from '../kms/local-kms.js';
+import { type ChildService, startChildService, waitUntil } from './child-service.js';
+import { seededAppClientId, seededUserPoolId, startCognitoLocal } from './cognito-local.js';
+import type { LocalStackSettings } from './settings.js';
+import { type Credentials, signedFetch } from './signed-fetch.js';
+
+export const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const outputsFile = join(repositoryRoot, '.local-stack/outputs.json');
+const configDirectory = join(repositoryRoot, 'local-stack/config');
+export const sigv4CredentialsFile = join(configDirectory, 'sigv4-credentials.json');
+export const authorizationPolicyFile = join(configDirectory, 'authorization-policy.json');
+
+/** The output keys the CDK stacks export, plus the local endpoints. */
+export interface LocalStackOutputs {
+  PaymentMethodApiURL: string;
+  TokenizerApiUrl: string;
+  UserPoolAppClientId: string;
+  UserPoolId: string;
+  Region: string;
+  CustomerOrderTableName: string;
+  TokenVaultTableName: string;
+  KmsKeyArn: string;
+  DynamoDBEndpoint: string;
+  KmsEndpoint: string;
+  CognitoEndpoint: string;
+}
+
+export interface LocalStack {
+  outputs: LocalStackOutputs;
+  kms: LocalKms;
+  stop(): Promise<void>;
+}
+
+interface LocalCredential extends Credentials {
+  principalArn: string;
+}
+
+/** Local SigV4 credentials of a principal of the local authorization policy (dev-only keys). */
+export async function localCredentials(role: string): Promise<Credentials> {
+  const all = JSON.parse(await readFile(sigv4CredentialsFile, 'utf8')) as LocalCredential[];
+  const found = all.find((credential) => credential.principalArn.endsWith(`:role/${role}`));
+  if (!found) throw new Error(`no local credentials for role ${role} in ${sigv4CredentialsFile}`);
+  return { accessKeyId: found.accessKeyId, secretAccessKey: found.secretAccessKey };
+}
+
+/**
+ * Starts the whole stack on loopback: DynamoDB Local, the local KMS (in this process), cognito-local,
+ * the tokenizer and the order service (child processes running their `server.ts`). Stops what it
+ * started if any part fails to come up.
+ */
+export async function startLocalStack(
+  settings: LocalStackSettings,
+  onLine: (name: string, line: string) => void = () => {},
+): Promise<LocalStack> {
+  const { host, region, ports, tables } = settings;
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const stopPart of stoppers.reverse()) await stopPart().catch(() => {});
+  };
+  try {
+    const dataDirectory = settings.dataDirectory
+      ? resolve(settings.dataDirectory)
+      : await mkdtemp(join(tmpdir(), 'local-stack-'));
+    if (!settings.dataDirectory) stoppers.push(() => rm(dataDirectory, { recursive: true, force: true }));
+    await mkdir(join(dataDirectory, 'dynamodb'), { recursive: true });
+
+    const dynamo: DynamoDbLocal = await startDynamoDbLocal({
+      host,
+      port: ports.dynamoDb,
+      ...(settings.dataDirectory ? { dbPath: join(dataDirectory, 'dynamodb') } : {}),
+    });
+    stoppers.push(() => dynamo.stop());
+    await createTables(dynamo.endpoint, region, [
+      [vaultTableDefinition(tables.vault), vaultTtlAttribute],
+      [orderTableDefinition(tables.orders), orderTimeToLiveAttribute],
+    ]);
+
+    // On disk, the key material must survive restarts or the vault's ciphertexts become unreadable.
+    const kms = await startLocalKms({
+      host,
+      port: ports.kms,
+      region,
+      ...(settings.dataDirectory ? { keyMaterialFile: join(dataDirectory, 'kms-keys.json') } : {}),
+    });
+    stoppers.push(() => kms.close());
+
+    const cognito = await startCognitoLocal({ host, port: ports.cognito, dataDirectory, onLine });
+    stoppers.push(() => cognito.stop());
+
+    const outputs: LocalStackOutputs = {
+      PaymentMethodApiURL: `http://${host}:${ports.orders}`,
+      TokenizerApiUrl: `http://${host}:${ports.tokenizer}`,
+      UserPoolAppClientId: seededAppClientId,
+      UserPoolId: seededUserPoolId,
+      Region: region,
+      CustomerOrderTableName: tables.orders,
+      TokenVaultTableName: tables.vault,
+      KmsKeyArn: kms.keyArn,
+      DynamoDBEndpoint: dynamo.endpoint,
+      KmsEndpoint: kms.endpoint,
+      CognitoEndpoint: cognito.endpoint,
+    };
+
+    const tokenizer = startService('tokenizer', 'tokenizer-service/src/server.ts', onLine, {
+      AWS_REGION: region,
+      // Any key works with DynamoDB Local and the local KMS; these never reach AWS.
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      TOKEN_VAULT_TABLE_NAME: tables.vault,
+      KMS_KEY_ARN: kms.keyArn,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      KMS_ENDPOINT: kms.endpoint,
+      AUTHORIZATION_POLICY_FILE: authorizationPolicyFile,
+      LOCAL_SIGV4_CREDENTIALS_FILE: sigv4CredentialsFile,
+      TOKENIZER_HOST: host,
+      TOKENIZER_PORT: String(ports.tokenizer),
+    });
+    stoppers.push(() => tokenizer.stop());
+
+    const orderCredentials = await localCredentials('order-service');
+    const orders = startService('orders', 'order-service/src/server.ts', onLine, {
+      AWS_REGION: region,
+      // The order service signs its tokenizer calls with the default credential chain: these keys.
+      AWS_ACCESS_KEY_ID: orderCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: orderCredentials.secretAccessKey,
+      ORDER_TABLE_NAME: tables.orders,
+      TOKENIZER_API_URL: outputs.TokenizerApiUrl,
+      COGNITO_USER_POOL_ID: seededUserPoolId,
+      COGNITO_CLIENT_ID: seededAppClientId,
+      COGNITO_ENDPOINT: cognito.endpoint,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      ORDER_HOST: host,
+      ORDER_PORT: String(ports.orders),
+    });
+    stoppers.push(() => orders.stop());
+
+    await Promise.all([
+      waitUntil(
+        'the tokenizer',
+        async () =>
+          (
+            await signedFetch(`${outputs.TokenizerApiUrl}/health/ready`, {
+              credentials: orderCredentials,
+              region,
+            })
+          ).ok,
+        { exited: tokenizer.exited },
+      ),
+      waitUntil(
+        'the order service',
+        async () => (await fetch(`${outputs.PaymentMethodApiURL}/health/ready`)).ok,
+        {
+          exited: orders.exited,
+        },
+      ),
+    ]);
+
+    await mkdir(dirname(outputsFile), { recursive: true });
+    await writeFile(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
+    stoppers.push(() => rm(outputsFile, { force: true }));
+    return { outputs, kms, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function startService(
+  name: string,
+  entry: string,
+  onLine: (name: string, line: string) => void,
+  env: Record<string, string>,
+): ChildService {
+  return startChildService({
+    name,
+    command: process.execPath,
+    args: ['--import', 'tsx', join(repositoryRoot, entry)],
+    cwd: repositoryRoot,
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...env },
+    onLine,
+  });
+}
+
+async function createTables(endpoint: string, region: string, tables: [CreateTableCommandInput, string][]) {
+  const client = new DynamoDBClient({
+    endpoint,
+    region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    for (const [definition, ttlAttribute] of tables) {
+      try {
+        await client.send(new CreateTableCommand(definition));
+        await client.send(
+          new UpdateTimeToLiveCommand({
+            TableName: definition.TableName,
+            TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ResourceInUseException)) throw error; // kept from an earlier run
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}

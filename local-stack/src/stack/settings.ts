@@ -1,0 +1,48 @@
+import { parseArgs } from 'node:util';
+
+export interface LocalStackSettings {
+  host: string;
+  region: string;
+  ports: { dynamoDb: number; kms: number; cognito: number; tokenizer: number; orders: number };
+  /** Keep data on disk in this folder between runs; in memory when absent. */
+  dataDirectory?: string;
+  tables: { vault: string; orders: string };
+}
+
+const portVariables = {
+  dynamoDb: ['DYNAMODB_PORT', 8000],
+  kms: ['KMS_PORT', 4599],
+  cognito: ['COGNITO_PORT', 9229],
+  tokenizer: ['TOKENIZER_PORT', 3001],
+  orders: ['ORDER_PORT', 3000],
+} as const;
+
+/** Ports come from the environment (validated), `--persist [dir]` keeps data between runs. */
+export function localStackSettings(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): LocalStackSettings {
+  const { values } = parseArgs({
+    args: argv,
+    options: { persist: { type: 'boolean', default: false }, 'data-dir': { type: 'string' } },
+    strict: true,
+  });
+  const ports = Object.fromEntries(
+    Object.entries(portVariables).map(([key, [variable, fallback]]) => {
+      const raw = env[variable];
+      const port = raw === undefined ? fallback : Number(raw);
+      if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+        throw new Error(`${variable} must be a port number (1-65535), got "${raw}"`);
+      }
+      return [key, port];
+    }),
+  ) as LocalStackSettings['ports'];
+  const dataDirectory = values['data-dir'] ?? (values.persist ? '.local-stack/data' : undefined);
+  return {
+    host: '127.0.0.1',
+    region: env.AWS_REGION ?? 'us-east-1',
+    ports,
+    ...(dataDirectory ? { dataDirectory } : {}),
+    tables: { vault: 'TokenVault', orders: 'CustomerOrders' },
+  };
+}

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { orderDocument } from '@tokenization/contracts/order-document';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { Orders } from './domain/orders.js';
+import type { CardTokenizer, Clock, IdTokenVerifier, OrderStore, PaymentProcessor } from './domain/ports.js';
+import { idTokenAuthentication } from './http/authentication.js';
+import { registerOperations } from './http/operations.js';
+import { orderHandlers } from './http/order-handlers.js';
+import { registerProblemHandling } from './http/problem.js';
+
+export interface AppDependencies {
+  store: OrderStore;
+  tokenizer: CardTokenizer;
+  payments: PaymentProcessor;
+  tokenVerifier: IdTokenVerifier;
+  clock: Clock;
+  logger: FastifyBaseLogger;
+  /** Seconds a client is told to wait (Retry-After) when a dependency is unavailable. */
+  retryAfterSeconds?: number;
+  /** How long an interrupted create holds its CustomerOrder before another request may take it. */
+  reservationLeaseSeconds?: number;
+  /** Largest request body accepted, in bytes (413 above it). */
+  bodyLimit?: number;
+}
+
+/** Builds the order app. It reads no environment and never listens: the entries do. */
+export function buildApp(deps: AppDependencies): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: deps.bodyLimit ?? 16 * 1024,
+    genReqId: () => randomUUID(),
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    ajv: {
+      // Unknown properties are a client error, not something to drop silently; strings stay strings.
+      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
+    },
+  });
+  // The contract speaks JSON only: other media types get 415 instead of a string body.
+  app.removeContentTypeParser('text/plain');
+  registerProblemHandling(app, { retryAfterSeconds: deps.retryAfterSeconds ?? 1 });
+  const orders = new Orders({
+    store: deps.store,
+    tokenizer: deps.tokenizer,
+    payments: deps.payments,
+    clock: deps.clock,
+    ...(deps.reservationLeaseSeconds === undefined
+      ? {}
+      : { reservationLeaseSeconds: deps.reservationLeaseSeconds }),
+  });
+  registerOperations(app, orderDocument, orderHandlers(orders), {
+    authenticate: idTokenAuthentication(deps.tokenVerifier),
+  });
+  return app;
+}

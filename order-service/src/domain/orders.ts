@@ -1,0 +1,231 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { type CardNumber, containsCardNumber, maskCardNumber, parseCardNumber } from './card.js';
+import {
+  DependencyUnavailableError,
+  InvalidOrderFieldError,
+  OrderAlreadyPaidError,
+  OrderConflictError,
+  OrderNotFoundError,
+} from './errors.js';
+import {
+  type OrderFacts,
+  type OrderRequest,
+  type PlacedOrder,
+  requestFingerprint,
+  sameRequest,
+} from './order.js';
+import type { CardTokenizer, Clock, OrderStore, PaymentProcessor, TokenizedCard } from './ports.js';
+
+/** The request's logger: pino's, or anything with the same two methods. */
+export interface OrderLog {
+  info(context: object, message: string): void;
+  warn(context: object, message: string): void;
+}
+
+export interface OrdersOptions {
+  store: OrderStore;
+  tokenizer: CardTokenizer;
+  payments: PaymentProcessor;
+  clock: Clock;
+  /** How long a create attempt holds its reservation before another request may take it over. */
+  reservationLeaseSeconds?: number;
+}
+
+export interface CreatedOrder {
+  cardToken: string;
+  /** True when an earlier identical request had created the order. */
+  replayed: boolean;
+}
+
+export interface PaidOrder {
+  /** The charged card with all but its last four digits as `*`. */
+  maskedCard: string;
+  chargeId: string;
+}
+
+type Claim =
+  | { kind: 'reserved'; reservationId: string }
+  | { kind: 'placed'; order: PlacedOrder }
+  | { kind: 'vanished' };
+
+// Rounds of reserve → tokenize → complete when identical requests race; more means churn, answered 503.
+const maxCreateRounds = 3;
+
+/**
+ * Creates, reads and pays orders, keeping only card tokens.
+ *
+ * Creating is idempotent and never leaves half an order (README, "Idempotency protocol"):
+ * 1. reserve: a conditional put of a `PENDING` item holding the owner and the request's fingerprint
+ *    (`attribute_not_exists`, or an expired reservation). A `PENDING` item is not an order: reads and
+ *    payments treat it as absent, and it expires (TTL).
+ * 2. tokenize the card through the tokenizer (not retried: a lost answer would leave a second token).
+ * 3. complete: a conditional update of that reservation (`reservationId` must match) to `CREATED` with the
+ *    token. Only this step makes an order exist.
+ * A tokenizer failure releases the reservation; a crash anywhere leaves at most a reservation, which a
+ * retry of the same request resumes and any other request may take over once it expires. A second
+ * request for an existing CustomerOrder is a replay when owner and fingerprint match and the tokenizer
+ * reveals the same card number behind the stored token; anything else is a conflict.
+ */
+export class Orders {
+  readonly #store: OrderStore;
+  readonly #tokenizer: CardTokenizer;
+  readonly #payments: PaymentProcessor;
+  readonly #clock: Clock;
+  readonly #leaseMs: number;
+
+  constructor(options: OrdersOptions) {
+    this.#store = options.store;
+    this.#tokenizer = options.tokenizer;
+    this.#payments = options.payments;
+    this.#clock = options.clock;
+    this.#leaseMs = (options.reservationLeaseSeconds ?? 60) * 1000;
+  }
+
+  async create(owner: string, request: OrderRequest, log: OrderLog): Promise<CreatedOrder> {
+    const card = validatedCard(request);
+    const facts: OrderFacts = {
+      customerOrder: request.CustomerOrder,
+      customerName: request.CustomerName,
+      address: request.Address,
+      owner,
+      requestHash: requestFingerprint({
+        customerOrder: request.CustomerOrder,
+        customerName: request.CustomerName,
+        address: request.Address,
+        cardLast4: card.last4,
+      }),
+      cardLast4: card.last4,
+      cardBrand: card.brand,
+    };
+    for (let round = 0; round < maxCreateRounds; round++) {
+      const claim = await this.#claim(facts);
+      if (claim.kind === 'vanished') continue;
+      if (claim.kind === 'placed') {
+        await this.#assertSameCard(claim.order, card);
+        log.info({ event: 'order.replayed', customerOrder: facts.customerOrder, owner }, 'order replayed');
+        return { cardToken: claim.order.cardToken, replayed: true };
+      }
+      const cardToken = await this.#placeOrder(facts, claim.reservationId, card, log);
+      if (cardToken) {
+        log.info({ event: 'order.created', customerOrder: facts.customerOrder, owner }, 'order created');
+        return { cardToken, replayed: false };
+      }
+      // An identical request completed or released this reservation first: look at the item again.
+    }
+    throw new DependencyUnavailableError('order-store', {
+      cause: new Error('the order item kept changing under identical requests'),
+    });
+  }
+
+  /** The caller's order; OrderNotFoundError when it is absent, only reserved, or someone else's. */
+  async get(owner: string, customerOrder: string): Promise<PlacedOrder> {
+    const order = await this.#store.get(customerOrder);
+    if (!order || order.status === 'PENDING' || order.owner !== owner) throw new OrderNotFoundError();
+    return order;
+  }
+
+  /**
+   * Charges the order's card and marks the order paid. Two payments at once both reach the processor,
+   * which charges one order at most once (its port's precondition), and only one marks the order paid.
+   */
+  async pay(owner: string, customerOrder: string, log: OrderLog): Promise<PaidOrder> {
+    const order = await this.get(owner, customerOrder);
+    if (order.status === 'PAID') throw new OrderAlreadyPaidError();
+    const cardNumber = await this.#tokenizer.detokenize(order.cardToken);
+    const { chargeId } = await this.#payments.charge({
+      orderId: customerOrder,
+      card: { number: cardNumber },
+    });
+    const paid = await this.#store.markPaid(customerOrder, owner, { chargeId, paidAt: this.#clock() });
+    if (!paid) throw new OrderAlreadyPaidError();
+    log.info({ event: 'order.paid', customerOrder, owner, chargeId }, 'order paid');
+    return { maskedCard: maskCardNumber(cardNumber), chargeId };
+  }
+
+  async checkHealth(): Promise<void> {
+    await this.#store.checkHealth();
+  }
+
+  /** Step 1: reserve the CustomerOrder, resume this request's own reservation, or find the order. */
+  async #claim(facts: OrderFacts): Promise<Claim> {
+    const now = this.#clock();
+    const reservationId = randomUUID();
+    const reserved = await this.#store.reserve(
+      { ...facts, status: 'PENDING', reservationId, expiresAt: new Date(now.getTime() + this.#leaseMs) },
+      now,
+    );
+    if (reserved) return { kind: 'reserved', reservationId };
+    const existing = await this.#store.get(facts.customerOrder);
+    if (!existing) return { kind: 'vanished' };
+    if (!sameRequest(existing, facts)) throw new OrderConflictError();
+    // The same request interrupted (or still running): carry on with its reservation.
+    if (existing.status === 'PENDING') return { kind: 'reserved', reservationId: existing.reservationId };
+    return { kind: 'placed', order: existing };
+  }
+
+  /** Steps 2 and 3. Returns the token, or undefined when the reservation was no longer ours. */
+  async #placeOrder(
+    facts: OrderFacts,
+    reservationId: string,
+    card: CardNumber,
+    log: OrderLog,
+  ): Promise<string | undefined> {
+    let tokenized: TokenizedCard;
+    try {
+      tokenized = await this.#tokenizer.tokenize(card.digits);
+    } catch (error) {
+      // Nothing but the reservation was written: free the CustomerOrder. Should this fail as well, the
+      // reservation expires, and a retry of this request resumes it before then.
+      await this.#store.release(facts.customerOrder, reservationId).catch((releaseError: unknown) => {
+        log.warn({ err: releaseError, customerOrder: facts.customerOrder }, 'reservation not released');
+      });
+      throw error;
+    }
+    let completed: boolean;
+    try {
+      completed = await this.#store.complete(facts.customerOrder, reservationId, {
+        cardToken: tokenized.token,
+        cardLast4: tokenized.card?.last4 ?? card.last4,
+        cardBrand: tokenized.card?.brand ?? card.brand,
+        createdAt: this.#clock(),
+      });
+    } catch (error) {
+      await this.#discardToken(tokenized.token, log);
+      throw error;
+    }
+    if (completed) return tokenized.token;
+    await this.#discardToken(tokenized.token, log);
+    return undefined;
+  }
+
+  /** A replay must carry the same card: the tokenizer reveals the stored one to compare, in memory. */
+  async #assertSameCard(order: PlacedOrder, card: CardNumber): Promise<void> {
+    const stored = Buffer.from(await this.#tokenizer.detokenize(order.cardToken));
+    const submitted = Buffer.from(card.digits);
+    if (stored.length !== submitted.length || !timingSafeEqual(stored, submitted)) {
+      throw new OrderConflictError();
+    }
+  }
+
+  /**
+   * Deletes a token no order holds, so the vault keeps no card for nothing. Safe only because tokens are
+   * random (one per tokenize call): a deterministic token could be another order's too.
+   */
+  async #discardToken(token: string, log: OrderLog): Promise<void> {
+    await this.#tokenizer.deleteToken(token).catch((error: unknown) => {
+      log.warn({ err: error }, 'unused card token not deleted');
+    });
+  }
+}
+
+/** What the contract's schema cannot say: the card passes Luhn, and no other field holds a card number. */
+function validatedCard(request: OrderRequest): CardNumber {
+  for (const field of ['CustomerOrder', 'CustomerName', 'Address'] as const) {
+    if (containsCardNumber(request[field])) {
+      throw new InvalidOrderFieldError(field, 'must not contain a card number');
+    }
+  }
+  const card = parseCardNumber(request.CreditCard);
+  if (!card) throw new InvalidOrderFieldError('CreditCard', 'is not a valid card number');
+  return card;
+}

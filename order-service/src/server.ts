@@ -1,0 +1,17 @@
+// Local entry: serves the order service over HTTP (127.0.0.1:3000 by default).
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+import { createLogger } from './logging.js';
+import { createDependencies } from './wiring.js';
+
+const config = loadConfig(process.env);
+const logger = createLogger(config.LOG_LEVEL);
+const app = buildApp(createDependencies(config, logger));
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void app.close().then(() => process.exit(0));
+  });
+}
+
+await app.listen({ host: config.ORDER_HOST, port: config.ORDER_PORT });

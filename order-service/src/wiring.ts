@@ -1,0 +1,63 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { Logger } from 'pino';
+import { CognitoIdTokenVerifier } from './adapters/cognito-id-token-verifier.js';
+import { DynamoDbOrderStore } from './adapters/dynamodb-order-store.js';
+import { SimulatedPaymentProcessor } from './adapters/simulated-payment-processor.js';
+import { TokenizerHttpClient } from './adapters/tokenizer-client.js';
+import type { AppDependencies } from './app.js';
+import { cognitoIssuer, type OrderConfig } from './config.js';
+
+export interface WiringOverrides {
+  /** Credentials that sign the tokenizer calls; the default provider chain (the Lambda role) otherwise. */
+  tokenizerCredentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  payments?: AppDependencies['payments'];
+}
+
+/** Wires the production adapters (DynamoDB, the tokenizer over SigV4, Cognito's JWKS) from a validated config. */
+export function createDependencies(
+  config: OrderConfig,
+  logger: Logger,
+  overrides: WiringOverrides = {},
+): AppDependencies {
+  const clock = () => new Date();
+  // Fail fast rather than hang when the table is unreachable: the client answers 503 and retries later.
+  const dynamoDb = new DynamoDBClient({
+    region: config.AWS_REGION,
+    maxAttempts: 2,
+    requestHandler: {
+      connectionTimeout: config.DEPENDENCY_TIMEOUT_MS,
+      requestTimeout: config.DEPENDENCY_TIMEOUT_MS,
+    },
+    ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
+  });
+  const { issuer, jwksUrl } = cognitoIssuer(config);
+  return {
+    store: new DynamoDbOrderStore({ client: dynamoDb, tableName: config.ORDER_TABLE_NAME }),
+    tokenizer: new TokenizerHttpClient({
+      baseUrl: config.TOKENIZER_API_URL,
+      region: config.AWS_REGION,
+      credentials: overrides.tokenizerCredentials ?? defaultProvider(),
+      timeoutMs: config.TOKENIZER_TIMEOUT_MS,
+      logger,
+    }),
+    payments: overrides.payments ?? simulatedPayments(logger),
+    tokenVerifier: new CognitoIdTokenVerifier({
+      issuer,
+      jwksUrl,
+      clientId: config.COGNITO_CLIENT_ID,
+      clock,
+      jwksTimeoutMs: config.DEPENDENCY_TIMEOUT_MS,
+    }),
+    clock,
+    logger,
+    retryAfterSeconds: config.RETRY_AFTER_SECONDS,
+  };
+}
+
+// No real processor exists in this project: say so at every start rather than let anyone assume one.
+function simulatedPayments(logger: Logger): SimulatedPaymentProcessor {
+  logger.warn('payments are SIMULATED: no card is charged (SimulatedPaymentProcessor)');
+  return new SimulatedPaymentProcessor();
+}

@@ -1,0 +1,203 @@
+// Runs the order service for a test as production wires it, on a free port: the real tokenizer (in
+// process, on its own free port, with DynamoDB Local and the local KMS), a fresh order table, and a local
+// user pool signing real JWTs. Every log line of both apps is kept for the secrets scan.
+import { Writable } from 'node:stream';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  type DynamoDBClient,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  testDynamoDbClient,
+  testDynamoDbEndpoint,
+  uniqueTableName,
+} from '@tokenization/local-stack/test-support/dynamodb';
+import type { FastifyInstance } from 'fastify';
+import type { Test } from 'tap';
+import {
+  createTestStack,
+  type TestStack,
+  testCaller,
+  capturedLogLines as tokenizerLogLines,
+} from '../../../tokenizer-service/test/helpers/test-stack.js';
+import { orderTableDefinition } from '../../src/adapters/order-table.js';
+import { SimulatedPaymentProcessor } from '../../src/adapters/simulated-payment-processor.js';
+import { type AppDependencies, buildApp } from '../../src/app.js';
+import { loadConfig, type OrderConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logging.js';
+import { createDependencies } from '../../src/wiring.js';
+import { type LocalIdProvider, startLocalIdProvider } from './local-id-provider.js';
+
+/** Every log line the order apps of this test process wrote. */
+export const orderLogLines: string[] = [];
+
+const logSink = new Writable({
+  write(chunk, _encoding, callback) {
+    orderLogLines.push(...String(chunk).split('\n').filter(Boolean));
+    callback();
+  },
+});
+
+/** The order service signs its tokenizer calls as the tokenizer test stack's caller (every permission). */
+export const tokenizerTestCredentials = testCaller.credentials;
+
+export interface OrderStack {
+  app: FastifyInstance;
+  baseUrl: string;
+  /** Sends a request to the order service over HTTP; `token` goes into the Authorization header. */
+  request: (method: string, path: string, options?: RequestOptions) => Promise<TestResponse>;
+  tokenizer: TestStack;
+  idProvider: LocalIdProvider;
+  payments: SimulatedPaymentProcessor;
+  dynamoDb: DynamoDBClient;
+  tableName: string;
+  config: OrderConfig;
+  /** Every item of the order table, as DynamoDB returns it. */
+  orderItems: () => Promise<Record<string, unknown>[]>;
+  /** How many tokens the tokenizer's vault holds. */
+  vaultTokenCount: () => Promise<number>;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: () => Record<string, unknown> & { errors?: { field: string; message: string }[] };
+}
+
+export interface OrderStackOptions {
+  /** Shares another stack's tokenizer, user pool and order table (a second instance of the service). */
+  shareWith?: OrderStack;
+  /** Environment for the order service's config. */
+  env?: Record<string, string>;
+  payments?: SimulatedPaymentProcessor;
+  /** Replaces production dependencies, e.g. to inject faults around the real order store. */
+  adapt?: (deps: AppDependencies, config: OrderConfig) => AppDependencies;
+}
+
+export async function createOrderStack(t: Test, options: OrderStackOptions = {}): Promise<OrderStack> {
+  const shared = options.shareWith;
+  const tokenizer = shared?.tokenizer ?? (await startTokenizer(t));
+  const idProvider = shared?.idProvider ?? (await startLocalIdProvider(t));
+  const dynamoDb = shared?.dynamoDb ?? testDynamoDbClient();
+  const tableName = shared?.tableName ?? uniqueTableName('orders');
+  if (!shared) {
+    await dynamoDb.send(new CreateTableCommand(orderTableDefinition(tableName)));
+    t.teardown(async () => {
+      await dynamoDb.send(new DeleteTableCommand({ TableName: tableName }));
+      dynamoDb.destroy();
+    });
+  }
+  const tokenizerAddress = tokenizer.app.server.address() as { port: number };
+  const config = loadConfig({
+    AWS_REGION: 'us-east-1',
+    ORDER_TABLE_NAME: tableName,
+    TOKENIZER_API_URL: `http://127.0.0.1:${tokenizerAddress.port}`,
+    COGNITO_USER_POOL_ID: idProvider.userPoolId,
+    COGNITO_CLIENT_ID: idProvider.clientId,
+    COGNITO_ENDPOINT: idProvider.endpoint,
+    DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
+    TOKENIZER_TIMEOUT_MS: '1000',
+    DEPENDENCY_TIMEOUT_MS: '1000',
+    ...options.env,
+  });
+  const payments = options.payments ?? shared?.payments ?? new SimulatedPaymentProcessor();
+  const deps = createDependencies(config, createLogger('trace', logSink), {
+    tokenizerCredentials: tokenizerTestCredentials,
+    payments,
+  });
+  const app = buildApp(options.adapt ? options.adapt(deps, config) : deps);
+  t.teardown(() => app.close());
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const baseUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+
+  return {
+    app,
+    baseUrl,
+    request: (method, path, requestOptions = {}) => send(baseUrl, method, path, requestOptions),
+    tokenizer,
+    idProvider,
+    payments,
+    dynamoDb,
+    tableName,
+    config,
+    orderItems: async () => (await dynamoDb.send(new ScanCommand({ TableName: tableName }))).Items ?? [],
+    vaultTokenCount: async () =>
+      (await tokenizer.dynamoDb.send(new ScanCommand({ TableName: tokenizer.tableName, Select: 'COUNT' })))
+        .Count ?? 0,
+  };
+}
+
+async function startTokenizer(t: Test): Promise<TestStack> {
+  const stack = await createTestStack(t);
+  await stack.app.listen({ host: '127.0.0.1', port: 0 });
+  return stack;
+}
+
+async function send(
+  baseUrl: string,
+  method: string,
+  path: string,
+  { token, body, headers = {} }: RequestOptions,
+): Promise<TestResponse> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token === undefined ? {} : { authorization: token }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) };
+}
+
+/** An order as the sample posts it. */
+export function sampleOrder(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    CustomerOrder: '123456789',
+    CustomerName: 'Amazon Web Services',
+    CreditCard: '4111-1111-1111-1111',
+    Address: 'Reinvent2019, Las Vegas',
+    ...overrides,
+  };
+}
+
+/** Card numbers the tests submit (digits only); none may appear in a log line or the order table. */
+export const testCardNumbers = [
+  '4111111111111111',
+  '5555555555554444',
+  '378282246310005',
+  '6011111111111117',
+  '4000000000000002',
+  '4012888888881881',
+] as const;
+
+/** The forms a test card may take in text: digits, and grouped by hyphens or spaces as the sample sends. */
+function cardForms(digits: string): string[] {
+  const grouped = digits.match(/.{1,4}/g) ?? [digits];
+  return [digits, grouped.join('-'), grouped.join(' ')];
+}
+
+/** Text holds no test card number in any of its forms. */
+export function holdsNoCardNumber(text: string): boolean {
+  return !testCardNumbers.some((card) => cardForms(card).some((form) => text.includes(form)));
+}
+
+/** Call last in a test file: fails if a log line of either app holds a test card number. */
+export function assertNoCardNumberLogged(t: Test): void {
+  t.test('no test card number appears in any log line of the order service or the tokenizer', async (t) => {
+    t.ok(orderLogLines.length > 0, 'order service logs were captured');
+    t.ok(tokenizerLogLines.length > 0, 'tokenizer logs were captured');
+    const leaks = [...orderLogLines, ...tokenizerLogLines].filter((line) => !holdsNoCardNumber(line));
+    t.same(leaks, [], 'no log line contains a card number');
+  });
+}

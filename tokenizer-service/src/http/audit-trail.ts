@@ -1,0 +1,133 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { denialOf } from './access-control.js';
+import { operationIdOf, revealOf } from './operation-access.js';
+
+/**
+ * One audit event, written as one JSON line by the audit logger, which adds `"audit": true`, `level` and
+ * `time`. The infrastructure routes these lines by that marker (`{ $.audit IS TRUE }`) to their own log
+ * group. Token ids and outcomes only: never a value, a header or a body.
+ */
+export interface AuditEvent {
+  /** The contract operation, or `unknown-route`: what CloudWatch filters and dashboards key on. */
+  event: string;
+  operation: string | null;
+  requestId: string;
+  /** The verified principal; null when the request was not authenticated. */
+  principal: string | null;
+  /** The caller's tenant from the policy; null when the caller is unknown. */
+  tenant: string | null;
+  outcome: 'allowed' | 'denied';
+  /** Why it was denied, e.g. `signature-mismatch`, `unknown-principal`, `missing-permission`. */
+  reason?: string;
+  statusCode: number;
+  /** The token ids of the request, once validated (a request denied before validation has none). */
+  tokens: string[];
+  /** detokenize: `revealed` or the item's error code; deleteToken: `deleted` or `not_found`. */
+  results?: { token: string; outcome: string }[];
+  /** detokenize: what was asked for. */
+  reveal?: 'full' | 'masked';
+}
+
+export type AuditLogger = Pick<Logger, 'info' | 'warn'>;
+
+/** Audited whatever happens; every other operation only when denied. */
+const alwaysAudited = new Set(['detokenize', 'deleteToken']);
+
+interface AuditedInput {
+  tokens: string[];
+  reveal?: 'full' | 'masked';
+}
+
+const inputs = new WeakMap<FastifyRequest, AuditedInput>();
+const detokenizeResults = new WeakMap<FastifyRequest, AuditEvent['results']>();
+
+/** Emits one audit event per detokenize and delete, allowed or denied, and per denied request. */
+export function registerAuditTrail(app: FastifyInstance, auditLogger: AuditLogger): void {
+  // Register before the access control: this runs after validation and before a body-dependent denial,
+  // so the token ids are recorded for that denial too.
+  app.addHook('preHandler', async (request) => {
+    const input = auditedInputOf(request);
+    if (input) inputs.set(request, input);
+  });
+
+  // The handler's result object, before it is serialized: only token ids and error codes are read.
+  app.addHook('preSerialization', async (request, reply, payload: unknown) => {
+    if (operationIdOf(request) === 'detokenize' && reply.statusCode === 200) {
+      detokenizeResults.set(request, detokenizeOutcomes(payload));
+    }
+    return payload;
+  });
+
+  // onSend: once per response, denied ones included, before anything leaves the service.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const event = auditEventOf(request, reply);
+    if (event?.outcome === 'denied') auditLogger.warn(event, `${event.event} denied`);
+    else if (event) auditLogger.info(event, `${event.event} allowed`);
+    return payload;
+  });
+}
+
+function auditEventOf(request: FastifyRequest, reply: FastifyReply): AuditEvent | undefined {
+  const operation = operationIdOf(request) ?? null;
+  const denial = denialOf(request);
+  const denied = denial !== undefined || reply.statusCode === 401 || reply.statusCode === 403;
+  if (!denied && !(operation && alwaysAudited.has(operation))) return undefined;
+  const input = inputs.get(request);
+  const results = itemResultsOf(operation, request, input, reply.statusCode);
+  return {
+    event: operation ?? 'unknown-route',
+    operation,
+    requestId: request.id,
+    principal: request.caller?.principal ?? (denial?.status === 403 ? denial.principal : null),
+    tenant: request.caller?.tenant ?? null,
+    outcome: denied ? 'denied' : 'allowed',
+    ...(denial ? { reason: denial.reason } : {}),
+    statusCode: reply.statusCode,
+    tokens: input?.tokens ?? [],
+    ...(results ? { results } : {}),
+    ...(input?.reveal ? { reveal: input.reveal } : {}),
+  };
+}
+
+function auditedInputOf(request: FastifyRequest): AuditedInput | undefined {
+  switch (operationIdOf(request)) {
+    case 'detokenize': {
+      const { tokens } = request.body as { tokens: string[] };
+      return { tokens: [...tokens], reveal: revealOf(request.body) };
+    }
+    case 'deleteToken':
+      return { tokens: [(request.params as { token: string }).token] };
+    default:
+      return undefined;
+  }
+}
+
+function itemResultsOf(
+  operation: string | null,
+  request: FastifyRequest,
+  input: AuditedInput | undefined,
+  statusCode: number,
+): AuditEvent['results'] {
+  if (operation === 'detokenize') return detokenizeResults.get(request);
+  if (operation === 'deleteToken') return deleteOutcomes(input, statusCode);
+  return undefined;
+}
+
+/** `revealed` or the item's error code, per result: the value itself is never read. */
+function detokenizeOutcomes(payload: unknown): AuditEvent['results'] {
+  const results = (payload as { results?: unknown } | null)?.results;
+  if (!Array.isArray(results)) return undefined;
+  return results.map((result: { token?: unknown; error?: { code?: unknown } }) => ({
+    token: String(result?.token),
+    outcome: result?.error ? String(result.error.code) : 'revealed',
+  }));
+}
+
+function deleteOutcomes(input: AuditedInput | undefined, statusCode: number): AuditEvent['results'] {
+  const [token] = input?.tokens ?? [];
+  if (token === undefined) return undefined;
+  if (statusCode === 204) return [{ token, outcome: 'deleted' }];
+  if (statusCode === 404) return [{ token, outcome: 'not_found' }];
+  return undefined;
+}

@@ -1,0 +1,56 @@
+import type { FastifyRequest } from 'fastify';
+import type { Caller, Permission } from '../auth/permissions.js';
+
+/**
+ * Who may call an operation: any verified caller (health probes), or a caller holding one of `anyOf`.
+ * `forBody` narrows it once the body is validated, where the permission depends on what is asked.
+ */
+export type AccessRule =
+  | { readonly anyVerifiedCaller: true }
+  | { readonly anyOf: readonly Permission[]; readonly forBody?: (body: unknown) => readonly Permission[] };
+
+/** Operations not listed here are denied to everyone. */
+export const operationAccess: Readonly<Record<string, AccessRule>> = {
+  tokenize: { anyOf: ['tokenize'] },
+  tokenizeBatch: { anyOf: ['tokenize'] },
+  // `detokenize` reveals in full and masked; `detokenize:masked` only masked.
+  detokenize: {
+    anyOf: ['detokenize', 'detokenize:masked'],
+    forBody: (body) => (revealOf(body) === 'masked' ? ['detokenize', 'detokenize:masked'] : ['detokenize']),
+  },
+  getTokenMetadata: { anyOf: ['metadata:read'] },
+  deleteToken: { anyOf: ['delete'] },
+  // API Gateway requires a signature on every method, probes included; they need no permission.
+  live: { anyVerifiedCaller: true },
+  ready: { anyVerifiedCaller: true },
+};
+
+/** The contract operation a request was routed to (set by `registerOperations`); none for unknown routes. */
+export function operationIdOf(request: FastifyRequest): string | undefined {
+  const operationId = (request.routeOptions.config as { operationId?: unknown } | undefined)?.operationId;
+  return typeof operationId === 'string' ? operationId : undefined;
+}
+
+/** Before the body is parsed: could this caller be allowed this operation at all? */
+export function mayCall(caller: Caller, operationId: string): boolean {
+  const rule = operationAccess[operationId];
+  if (!rule) return false;
+  return 'anyVerifiedCaller' in rule || holdsAny(caller, rule.anyOf);
+}
+
+/** After validation: is this caller allowed this operation with this body? */
+export function mayCallWith(caller: Caller, operationId: string, body: unknown): boolean {
+  const rule = operationAccess[operationId];
+  if (!rule) return false;
+  if ('anyVerifiedCaller' in rule) return true;
+  return holdsAny(caller, rule.forBody ? rule.forBody(body) : rule.anyOf);
+}
+
+/** `reveal` of a detokenize body; absent means `full`. */
+export function revealOf(body: unknown): 'full' | 'masked' {
+  return (body as { reveal?: unknown } | undefined)?.reveal === 'masked' ? 'masked' : 'full';
+}
+
+function holdsAny(caller: Caller, required: readonly Permission[]): boolean {
+  return required.some((permission) => caller.permissions.has(permission));
+}

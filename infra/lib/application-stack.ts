@@ -4,6 +4,7 @@ import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { acknowledgeWildcardResources } from './compliance.js';
 import { encryptedLogGroup, LogsKey, operationalLogRetention } from './encrypted-logs.js';
 import { dynamoDbTableEncryption, keyAdministration } from './key-policy-statements.js';
 import { LambdaExecutionRole } from './lambda-execution-role.js';
@@ -13,6 +14,7 @@ import { OrderWebAcl } from './order-web-acl.js';
 import type { ResourceNames } from './resource-names.js';
 import { type LambdaCodeMode, ServiceFunction } from './service-function.js';
 import { orderTableActions } from './table-access.js';
+import { invokePath } from './tokenizer-access.js';
 import type { TokenizerApi } from './tokenizer-api.js';
 import type { TokenizerClient } from './tokenizer-clients.js';
 
@@ -36,7 +38,7 @@ export const orderTtlAttribute = 'expiresAt';
 
 /**
  * The application team's stack: Cognito, the order table, the order function and its public API behind a
- * web ACL. The order role can invoke two tokenizer routes and use its own table; it has no KMS permission in
+ * web ACL. The order role can invoke three tokenizer routes and use its own table; it has no KMS permission in
  * its IAM policy and nothing on the vault key or vault table.
  */
 export class ApplicationStack extends Stack {
@@ -60,9 +62,13 @@ export class ApplicationStack extends Stack {
 
     // The role's name is the one the tokenizer's principal list computed its ARN from (see resource-names.ts):
     // this stack deploys after the tokenizer stack, which must not import anything from here.
+    // Path parameters are `*` in execute-api ARNs: DELETE /v1/tokens/{token} is `…/DELETE/v1/tokens/*`.
+    const tokenizerRoutes = tokenizerClient.calls.map((call) =>
+      props.tokenizerApi.api.arnForExecuteApi(call.method, invokePath(call), props.stageName),
+    );
     this.orderRole = new LambdaExecutionRole(this, 'OrderServiceRole', {
       roleName: tokenizerClient.roleName,
-      description: 'Order service Lambda: its table and two tokenizer routes, nothing of the vault',
+      description: 'Order service Lambda: its table and three tokenizer routes, nothing of the vault',
       logGroup: functionLogs,
       statements: [
         new PolicyStatement({
@@ -79,12 +85,17 @@ export class ApplicationStack extends Stack {
         new PolicyStatement({
           sid: 'InvokeTheTokenizerRoutesItCalls',
           actions: ['execute-api:Invoke'],
-          resources: tokenizerClient.calls.map((call) =>
-            props.tokenizerApi.api.arnForExecuteApi(call.method, call.path, props.stageName),
-          ),
+          resources: tokenizerRoutes,
         }),
       ],
     });
+    acknowledgeWildcardResources(
+      this.orderRole.policy,
+      tokenizerRoutes.filter((arn) => arn.endsWith('*')),
+      'The "*" is the {token} path parameter of DELETE /v1/tokens/{token} on the tokenizer API named by its ' +
+        'ID and stage: tokens are random and unknown in advance; the tokenizer only deletes tokens of the ' +
+        "order service's own tenant.",
+    );
 
     // The order table has its own key: its items hold tokens, names and addresses, never card numbers.
     this.orderTableKey = new Key(this, 'OrderTableKey', {

@@ -8,6 +8,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
 import { acknowledge } from './compliance.js';
+import { lambdaBundling } from './lambda-bundling.js';
 import type { LambdaExecutionRole } from './lambda-execution-role.js';
 
 /** The monorepo root: NodejsFunction's project root and lock file live there. */
@@ -73,12 +74,11 @@ export class ServiceFunction extends Construct {
       depsLockFilePath: join(repositoryRoot, 'package-lock.json'),
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        // ESM bundles of CommonJS dependencies still call require(): give them one.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        target: lambdaBundling.target,
+        minify: lambdaBundling.minify,
+        sourceMap: lambdaBundling.sourceMap,
+        mainFields: [...lambdaBundling.mainFields],
+        banner: lambdaBundling.banner,
         externalModules: [],
       },
     });

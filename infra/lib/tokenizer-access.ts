@@ -112,9 +112,17 @@ export function authorizationPolicy(principals: readonly TokenizerPrincipal[]): 
   };
 }
 
+/**
+ * The route's path as execute-api resource ARNs match it: path parameters become `*`
+ * (`/v1/tokens/{token}` → `/v1/tokens/*`); a literal `{token}` would match no request.
+ */
+export function invokePath(r: TokenizerRoute): string {
+  return r.path.replace(/\{[^}]+\}/g, '*');
+}
+
 /** `execute-api:/{stage}/{METHOD}/{path}`: path parameters become `*`. */
 export function resourcePolicyRouteArn(stageName: string, r: TokenizerRoute): string {
-  return `execute-api:/${stageName}/${r.method}${r.path.replace(/\{[^}]+\}/g, '*')}`;
+  return `execute-api:/${stageName}/${r.method}${invokePath(r)}`;
 }
 
 export interface ResourcePolicyOptions {
@@ -199,8 +207,7 @@ export function executeApiEndpointStatements(options: {
         principals: [new StarPrincipal()],
         actions: ['execute-api:Invoke'],
         resources: routesFor(principal).map(
-          (r) =>
-            `${options.executeApiArnPrefix}:*/${options.stageName}/${r.method}${r.path.replace(/\{[^}]+\}/g, '*')}`,
+          (r) => `${options.executeApiArnPrefix}:*/${options.stageName}/${r.method}${invokePath(r)}`,
         ),
         conditions: { ArnEquals: { 'aws:PrincipalArn': principal.roleArn } },
       }),

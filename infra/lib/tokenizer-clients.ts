@@ -21,11 +21,10 @@ export function roleArnFromName(roleName: string): string {
 }
 
 /**
- * The order service: tenant `orders`. It tokenizes card numbers on `POST /order` and detokenizes on
- * `POST /paybill` (and to compare the card of a replayed order), so it gets exactly those two permissions:
- * no metadata reads, no masked-only reveals, no deletes. (Its best-effort `deleteToken` of an unused token
- * is therefore refused with 403 and logged by the service; granting it means adding `delete` here and
- * `route('DELETE', '/v1/tokens/{token}')` to `calls`.)
+ * The order service: tenant `orders`. It tokenizes card numbers on `POST /order`, detokenizes on
+ * `POST /paybill` (and to compare the card of a replayed order), and deletes the tokens it tokenized but
+ * could not use (an identical request won the race, or writing the order failed), so it gets exactly
+ * `tokenize`, `detokenize` and `delete`: no metadata reads, no masked-only reveals.
  */
 export function orderServiceClient(names: ResourceNames): TokenizerClient {
   const client: TokenizerClient = {
@@ -33,8 +32,12 @@ export function orderServiceClient(names: ResourceNames): TokenizerClient {
     roleName: names.orderServiceRole,
     roleArn: roleArnFromName(names.orderServiceRole),
     tenant: 'orders',
-    permissions: ['tokenize', 'detokenize'],
-    calls: [route('POST', '/v1/tokens'), route('POST', '/v1/detokenize')],
+    permissions: ['tokenize', 'detokenize', 'delete'],
+    calls: [
+      route('POST', '/v1/tokens'),
+      route('POST', '/v1/detokenize'),
+      route('DELETE', '/v1/tokens/{token}'),
+    ],
   };
   assertRoutesAllowed(client, client.calls);
   return client;

@@ -127,8 +127,12 @@ t.test('each principal is denied the routes its permissions do not grant', async
     );
     t.equal(list(deny.NotResource).length, allowed.length);
     t.notOk(
-      list(deny.NotResource).some((r) => String(r).includes('DELETE') || String(r).includes('GET/v1/tokens')),
-      'the order service may neither delete tokens nor read metadata',
+      list(deny.NotResource).some((r) => String(r).includes('GET/v1/tokens')),
+      'the order service may not read metadata',
+    );
+    t.ok(
+      list(deny.NotResource).some((r) => String(r).endsWith('DELETE/v1/tokens/*')),
+      'it may delete the tokens it could not use',
     );
   }
 });
@@ -144,7 +148,7 @@ t.test(
     const roleName = renderString(role.Properties?.RoleName);
     t.equal(policyPrincipal?.arn, `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${roleName}`);
     t.same(policyPrincipal?.tenant, 'orders');
-    t.same(policyPrincipal?.permissions, ['tokenize', 'detokenize']);
+    t.same(policyPrincipal?.permissions, ['tokenize', 'detokenize', 'delete']);
     const endpoint = resourcesOf(network, 'AWS::EC2::VPCEndpoint').find(
       ([id]) => id === executeApiEndpointId,
     )?.[1];
@@ -216,10 +220,10 @@ t.test('the order role has no KMS permission and nothing on the vault table or v
     list(render(invoke.Resource))
       .map((arn) => String(arn).replace(/^.*:\$\{[^}]+\}\//, ''))
       .sort(),
-    ['prod/POST/v1/detokenize', 'prod/POST/v1/tokens'],
-    'only the two routes the order service calls',
+    ['prod/DELETE/v1/tokens/*', 'prod/POST/v1/detokenize', 'prod/POST/v1/tokens'],
+    'only the three routes the order service calls, path parameters as `*`',
   );
-  t.same(routesFor(orderServiceClient(names)).length, 5, '(its permissions allow 3 more)');
+  t.same(routesFor(orderServiceClient(names)).length, 6, '(its permissions allow 3 more)');
 });
 
 t.test('the order table key lets the order role in through DynamoDB only', async (t) => {

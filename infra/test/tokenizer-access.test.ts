@@ -29,7 +29,7 @@ const orders: TokenizerPrincipal = {
   name: 'order-service',
   roleArn: 'arn:aws:iam::123456789012:role/tokenization-order-service-eu-west-1',
   tenant: 'orders',
-  permissions: ['tokenize', 'detokenize'],
+  permissions: ['tokenize', 'detokenize', 'delete'],
 };
 
 t.test('the route table is the contract: same operations, methods and paths', async (t) => {
@@ -66,7 +66,7 @@ t.test(
     const session = 'arn:aws:sts::123456789012:assumed-role/tokenization-order-service-eu-west-1/order-fn';
     const caller = policy.callerFor(normalizePrincipalArn(session));
     t.equal(caller?.tenant, 'orders');
-    t.same([...(caller?.permissions ?? [])].sort(), ['detokenize', 'tokenize']);
+    t.same([...(caller?.permissions ?? [])].sort(), ['delete', 'detokenize', 'tokenize']);
   },
 );
 
@@ -77,8 +77,9 @@ t.test(
     const client = orderServiceClient(names);
     t.same(
       client.calls.map((c) => `${c.method} ${c.path}`),
-      ['POST /v1/tokens', 'POST /v1/detokenize'],
+      ['POST /v1/tokens', 'POST /v1/detokenize', 'DELETE /v1/tokens/{token}'],
     );
+    t.same([...client.permissions], ['tokenize', 'detokenize', 'delete'], 'no metadata:read');
     const stack = new Stack();
     t.same(
       stack.resolve(client.roleArn),
@@ -86,14 +87,15 @@ t.test(
     );
     t.same(
       routesFor(client).map((r) => r.operationId),
-      ['tokenize', 'tokenizeBatch', 'detokenize', 'live', 'ready'],
+      ['tokenize', 'tokenizeBatch', 'detokenize', 'deleteToken', 'live', 'ready'],
     );
   },
 );
 
 t.test('a client may not call a route its permissions do not allow', async (t) => {
-  t.throws(() => assertRoutesAllowed(orders, [route('DELETE', '/v1/tokens/{token}')]), /do not allow/);
+  t.throws(() => assertRoutesAllowed(orders, [route('GET', '/v1/tokens/{token}')]), /do not allow/);
   t.doesNotThrow(() => assertRoutesAllowed(orders, [route('POST', '/v1/detokenize')]));
+  t.doesNotThrow(() => assertRoutesAllowed(orders, [route('DELETE', '/v1/tokens/{token}')]));
   t.throws(() => route('PUT' as never, '/v1/tokens'), /No tokenizer route/);
   const maskedOnly = { ...orders, permissions: ['detokenize:masked'] as const };
   t.ok(
@@ -144,6 +146,7 @@ t.test(
       'execute-api:/prod/POST/v1/tokens',
       'execute-api:/prod/POST/v1/tokens/batch',
       'execute-api:/prod/POST/v1/detokenize',
+      'execute-api:/prod/DELETE/v1/tokens/*',
       'execute-api:/prod/GET/health/live',
       'execute-api:/prod/GET/health/ready',
     ];
@@ -172,7 +175,11 @@ t.test(
     t.ok(
       statement?.Resource.includes('arn:aws:execute-api:eu-west-1:123456789012:*/prod/POST/v1/detokenize'),
     );
-    t.equal(statement?.Resource.length, 5);
+    t.ok(
+      statement?.Resource.includes('arn:aws:execute-api:eu-west-1:123456789012:*/prod/DELETE/v1/tokens/*'),
+      'path parameters as `*`',
+    );
+    t.equal(statement?.Resource.length, 6);
     t.same(statement?.Condition, { ArnEquals: { 'aws:PrincipalArn': orders.roleArn } });
   },
 );

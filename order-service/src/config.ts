@@ -50,6 +50,9 @@ const schema = {
   },
 };
 
+/** Every variable the service reads (docker-compose's test checks its containers against this list). */
+export const configVariables: readonly string[] = Object.keys(schema.properties);
+
 /** Validates the environment; throws naming the first bad or missing variable. */
 export function loadConfig(env: Record<string, string | undefined>): OrderConfig {
   try {

@@ -1,4 +1,6 @@
 // Local entry: serves the tokenizer over HTTP (127.0.0.1:3001 by default).
+import { registerApiDocs } from '@tokenization/contracts/api-docs';
+import { tokenizerDocument } from '@tokenization/contracts/tokenizer-document';
 import { buildApp } from './app.js';
 import { readLocalCredentials } from './auth/local-credentials.js';
 import { sigV4Authenticator } from './auth/sigv4-authenticator.js';
@@ -18,6 +20,8 @@ const app = buildApp(
     auditLogger: createAuditLogger(),
   }),
 );
+
+await registerApiDocs(app, tokenizerDocument);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

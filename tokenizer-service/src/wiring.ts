@@ -1,8 +1,8 @@
-import { KmsKeyringNode } from '@aws-crypto/client-node';
+import { AlgorithmSuiteIdentifier, KmsKeyringNode } from '@aws-crypto/client-node';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from 'pino';
 import { DynamoDbVaultStore } from './adapters/dynamodb-vault-store.js';
-import { EncryptionSdkCipher } from './adapters/encryption-sdk-cipher.js';
+import { EncryptionSdkCipher, type EncryptionSdkCipherOptions } from './adapters/encryption-sdk-cipher.js';
 import { createKmsClient, kmsKeyHealthCheck } from './adapters/kms-client.js';
 import { KmsFingerprinter } from './adapters/kms-fingerprinter.js';
 import type { AppDependencies } from './app.js';
@@ -49,11 +49,7 @@ export function createDependencies(
     }),
     cipher: new EncryptionSdkCipher({
       keyring,
-      cache: {
-        capacity: config.DATA_KEY_CACHE_CAPACITY,
-        maxAgeSeconds: config.DATA_KEY_CACHE_MAX_AGE_SECONDS,
-        maxMessagesEncrypted: config.DATA_KEY_CACHE_MAX_MESSAGES,
-      },
+      ...encryptionProfile(config),
       checkKeyHealth: kmsKeyHealthCheck(kms, config.KMS_KEY_ARN),
     }),
     clock: () => new Date(),
@@ -62,5 +58,24 @@ export function createDependencies(
     policy: AuthorizationPolicy.fromConfig(config),
     bodyLimit: config.BODY_LIMIT_BYTES,
     retryAfterSeconds: config.RETRY_AFTER_SECONDS,
+  };
+}
+
+/** The cipher's data key cache and algorithm suite for the configured ENCRYPTION_PROFILE. */
+function encryptionProfile(config: TokenizerConfig): Pick<EncryptionSdkCipherOptions, 'cache' | 'suiteId'> {
+  if (config.ENCRYPTION_PROFILE === 'sample-per-item-signing') {
+    // The original sample's design, kept to be measured against (`npm run bench`): one KMS data key call
+    // per value, and the SDK's default suite, which signs every message with ECDSA P-384.
+    return {
+      cache: false,
+      suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
+    };
+  }
+  return {
+    cache: {
+      capacity: config.DATA_KEY_CACHE_CAPACITY,
+      maxAgeSeconds: config.DATA_KEY_CACHE_MAX_AGE_SECONDS,
+      maxMessagesEncrypted: config.DATA_KEY_CACHE_MAX_MESSAGES,
+    },
   };
 }

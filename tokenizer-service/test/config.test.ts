@@ -14,6 +14,7 @@ t.test('a valid environment gets documented defaults', async (t) => {
   t.equal(config.TOKENIZER_HOST, '127.0.0.1');
   t.equal(config.DATA_KEY_CACHE_MAX_AGE_SECONDS, 300);
   t.equal(config.DEPENDENCY_TIMEOUT_MS, 2000);
+  t.equal(config.ENCRYPTION_PROFILE, 'cached-committing');
   t.equal(loadConfig({ ...valid, TOKENIZER_PORT: '4000' }).TOKENIZER_PORT, 4000);
 });
 
@@ -30,6 +31,7 @@ t.test('a missing or bad variable stops the start, naming it', async (t) => {
   );
   t.throws(() => loadConfig({ ...valid, TOKENIZER_PORT: 'http' }), { message: /TOKENIZER_PORT/ });
   t.throws(() => loadConfig({ ...valid, LOG_LEVEL: 'loud' }), { message: /LOG_LEVEL/ });
+  t.throws(() => loadConfig({ ...valid, ENCRYPTION_PROFILE: 'per-item' }), { message: /ENCRYPTION_PROFILE/ });
   t.throws(() => loadConfig({ ...valid, DATA_KEY_CACHE_MAX_AGE_SECONDS: '0' }), {
     message: /DATA_KEY_CACHE_MAX_AGE_SECONDS/,
   });

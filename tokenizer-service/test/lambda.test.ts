@@ -16,7 +16,7 @@ import type { AuthorizationPolicyDocument } from '../src/auth/authorization-poli
 import {
   allPermissions,
   assertNoCardNumberLogged,
-  capturedLogLines,
+  captureLogLines,
   testCardNumbers,
 } from './helpers/test-stack.js';
 
@@ -54,7 +54,7 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
   if (!text.startsWith('{"level"')) return (writeStdout as (...args: unknown[]) => boolean)(chunk, ...rest);
   const lines = text.split('\n').filter(Boolean);
   stdoutLines.push(...lines);
-  capturedLogLines.push(...lines);
+  captureLogLines(lines);
   const callback = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
   callback?.();
   return true;

@@ -42,6 +42,10 @@ export interface LocalStackOutputs {
 export interface LocalStack {
   outputs: LocalStackOutputs;
   kms: LocalKms;
+  /** The services' child processes (the benchmark reads their CPU time). */
+  services: { tokenizer: ChildService; orders: ChildService };
+  /** Resolves with the part's name if a child process exits while the stack runs. */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -68,7 +72,9 @@ export async function startLocalStack(
 ): Promise<LocalStack> {
   const { host, region, ports, tables } = settings;
   const stoppers: (() => Promise<void>)[] = [];
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     for (const stopPart of stoppers.reverse()) await stopPart().catch(() => {});
   };
   try {
@@ -115,20 +121,12 @@ export async function startLocalStack(
       CognitoEndpoint: cognito.endpoint,
     };
 
-    const tokenizer = startService('tokenizer', 'tokenizer-service/src/server.ts', onLine, {
-      AWS_REGION: region,
-      // Any key works with DynamoDB Local and the local KMS; these never reach AWS.
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      TOKEN_VAULT_TABLE_NAME: tables.vault,
-      KMS_KEY_ARN: kms.keyArn,
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
-      KMS_ENDPOINT: kms.endpoint,
-      AUTHORIZATION_POLICY_FILE: authorizationPolicyFile,
-      LOCAL_SIGV4_CREDENTIALS_FILE: sigv4CredentialsFile,
-      TOKENIZER_HOST: host,
-      TOKENIZER_PORT: String(ports.tokenizer),
-    });
+    const tokenizer = startService(
+      'tokenizer',
+      tokenizerEntry,
+      onLine,
+      tokenizerEnvironment(outputs, host, ports.tokenizer),
+    );
     stoppers.push(() => tokenizer.stop());
 
     const orderCredentials = await localCredentials('order-service');
@@ -172,14 +170,42 @@ export async function startLocalStack(
     await mkdir(dirname(outputsFile), { recursive: true });
     await writeFile(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
     stoppers.push(() => rm(outputsFile, { force: true }));
-    return { outputs, kms, stop };
+    const exited = Promise.race(
+      [cognito, tokenizer, orders].map((child) => child.exited.then(() => child.name)),
+    ).then((name) => (stopping ? new Promise<string>(() => {}) : name));
+    return { outputs, kms, services: { tokenizer, orders }, exited, stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-function startService(
+export const tokenizerEntry = 'tokenizer-service/src/server.ts';
+
+/** The local tokenizer's environment, listening on `host:port`, against the stack's DynamoDB Local and KMS. */
+export function tokenizerEnvironment(
+  outputs: LocalStackOutputs,
+  host: string,
+  port: number,
+): Record<string, string> {
+  return {
+    AWS_REGION: outputs.Region,
+    // Any key works with DynamoDB Local and the local KMS; these never reach AWS.
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    TOKEN_VAULT_TABLE_NAME: outputs.TokenVaultTableName,
+    KMS_KEY_ARN: outputs.KmsKeyArn,
+    DYNAMODB_ENDPOINT: outputs.DynamoDBEndpoint,
+    KMS_ENDPOINT: outputs.KmsEndpoint,
+    AUTHORIZATION_POLICY_FILE: authorizationPolicyFile,
+    LOCAL_SIGV4_CREDENTIALS_FILE: sigv4CredentialsFile,
+    TOKENIZER_HOST: host,
+    TOKENIZER_PORT: String(port),
+  };
+}
+
+/** Runs a service's `server.ts` (`entry`, relative to the repository root) under tsx, as a child process. */
+export function startService(
   name: string,
   entry: string,
   onLine: (name: string, line: string) => void,

@@ -17,14 +17,30 @@ export interface SignedFetchOptions {
 
 /** fetch, signed with SigV4 for `execute-api`, as callers of the tokenizer's private API sign. */
 export async function signedFetch(url: string, options: SignedFetchOptions): Promise<Response> {
+  return signedFetcher(options)(url, options);
+}
+
+export type SignedFetcher = (
+  url: string,
+  request?: Pick<SignedFetchOptions, 'method' | 'body' | 'headers'>,
+) => Promise<Response>;
+
+/** A signedFetch bound to one caller, reusing its signer (and its cached signing key) for every request. */
+export function signedFetcher({
+  credentials,
+  region,
+}: Pick<SignedFetchOptions, 'credentials' | 'region'>): SignedFetcher {
+  const signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 });
+  return (url, options = {}) => signAndFetch(signer, url, options);
+}
+
+async function signAndFetch(
+  signer: SignatureV4,
+  url: string,
+  options: Pick<SignedFetchOptions, 'method' | 'body' | 'headers'>,
+): Promise<Response> {
   const target = new URL(url);
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-  const signer = new SignatureV4({
-    service: 'execute-api',
-    region: options.region,
-    credentials: options.credentials,
-    sha256: Sha256,
-  });
   const signed = await signer.sign(
     new HttpRequest({
       method: options.method ?? (body === undefined ? 'GET' : 'POST'),

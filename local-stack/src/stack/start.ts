@@ -13,13 +13,13 @@ console.log(
 );
 let stack: LocalStack | undefined;
 let stopping = false;
-const shutdown = async (signal: string) => {
+const shutdown = async (signal: string, exitCode = 0) => {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: stopping the local stack…`);
   await stack?.stop();
   console.log('stopped');
-  process.exit(0);
+  process.exit(exitCode);
 };
 process.once('SIGINT', () => void shutdown('SIGINT'));
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
@@ -30,6 +30,10 @@ try {
   console.error(`The local stack did not start: ${(error as Error).message}`);
   process.exit(1);
 }
+void stack.exited.then((name) => {
+  console.error(`The ${name} process exited: stopping the local stack.`);
+  void shutdown('exit', 1);
+});
 const width = Math.max(...Object.keys(stack.outputs).map((key) => key.length));
 for (const [key, value] of Object.entries(stack.outputs)) console.log(`  ${key.padEnd(width)}  ${value}`);
 console.log(`Outputs written to ${outputsFile}`);

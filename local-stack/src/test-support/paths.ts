@@ -8,3 +8,11 @@ import { fileURLToPath } from 'node:url';
 export const dynamoDbStateFile = fileURLToPath(
   new URL(`../../../.tap/dynamodb-local-${process.ppid}.json`, import.meta.url),
 );
+
+/**
+ * Where the test processes of a run append every log line their apps wrote (one `<pid>.ndjson` each), for
+ * the `after` script's scan of the whole run. Named by the tap runner's pid, as the DynamoDB state is.
+ */
+export const runLogDirectory = fileURLToPath(
+  new URL(`../../../.tap/logs/run-${process.ppid}/`, import.meta.url),
+);

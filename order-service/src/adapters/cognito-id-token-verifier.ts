@@ -69,7 +69,7 @@ export class CognitoIdTokenVerifier implements IdTokenVerifier {
       ...(options.fetch === undefined ? {} : { [customFetch]: options.fetch }),
     });
     this.#key = async (header, token) => {
-      // Cognito names the key of every token; without a kid any key of the set would be tried.
+      // Cognito names the key of every token. Without a kid, jose would take the one RSA key of the set.
       if (typeof header.kid !== 'string') throw new AuthenticationError('no key id');
       try {
         return await jwks(header, token);

@@ -13,6 +13,8 @@ import {
   testDynamoDbEndpoint,
   uniqueTableName,
 } from '@tokenization/local-stack/test-support/dynamodb';
+import { recordLogLines } from '@tokenization/local-stack/test-support/log-capture';
+import { holdsNoCardNumber, testCardNumbers } from '@tokenization/local-stack/test-support/test-cards';
 import type { FastifyInstance } from 'fastify';
 import type { Test } from 'tap';
 import {
@@ -34,7 +36,10 @@ export const orderLogLines: string[] = [];
 
 const logSink = new Writable({
   write(chunk, _encoding, callback) {
-    orderLogLines.push(...String(chunk).split('\n').filter(Boolean));
+    const lines = String(chunk).split('\n').filter(Boolean);
+    orderLogLines.push(...lines);
+    // For the scan of the whole run too (tap-after.ts).
+    recordLogLines(lines);
     callback();
   },
 });
@@ -171,26 +176,11 @@ export function sampleOrder(overrides: Record<string, string> = {}): Record<stri
   };
 }
 
-/** Card numbers the tests submit (digits only); none may appear in a log line or the order table. */
-export const testCardNumbers = [
-  '4111111111111111',
-  '5555555555554444',
-  '378282246310005',
-  '6011111111111117',
-  '4000000000000002',
-  '4012888888881881',
-] as const;
-
-/** The forms a test card may take in text: digits, and grouped by hyphens or spaces as the sample sends. */
-function cardForms(digits: string): string[] {
-  const grouped = digits.match(/.{1,4}/g) ?? [digits];
-  return [digits, grouped.join('-'), grouped.join(' ')];
-}
-
-/** Text holds no test card number in any of its forms. */
-export function holdsNoCardNumber(text: string): boolean {
-  return !testCardNumbers.some((card) => cardForms(card).some((form) => text.includes(form)));
-}
+/**
+ * Card numbers the tests submit (digits only; one list for every suite), and the check that a text holds
+ * none of them in any form (digits, or grouped by hyphens or spaces as the sample sends them).
+ */
+export { holdsNoCardNumber, testCardNumbers };
 
 /** Call last in a test file: fails if a log line of either app holds a test card number. */
 export function assertNoCardNumberLogged(t: Test): void {

@@ -53,6 +53,8 @@ export function registerAccessControl(app: FastifyInstance, options: AccessContr
   // preParsing: the earliest stage with the body, which the signature covers. Nothing is parsed for an
   // unauthenticated caller, so malformed bodies from strangers get 401, not 400.
   app.addHook('preParsing', async (request, _reply, payload) => {
+    // The local server's API docs (never in the Lambda bundle) hold the contract and no data.
+    if (request.routeOptions.config.publicDocs === true) return payload;
     const limit = request.routeOptions.bodyLimit ?? options.bodyLimit;
     const body = await readRawBody(payload, limit, request.headers['content-length']);
     const caller = await identify(request, body, options);

@@ -2,6 +2,15 @@ import type { OpenApiDocument } from '@tokenization/contracts/operations';
 import { operationRoutes } from '@tokenization/contracts/operations';
 import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The contract operation a route implements. */
+    operationId?: string;
+    /** Set by `@tokenization/contracts/api-docs` on the local docs routes. */
+    publicDocs?: boolean;
+  }
+}
+
 /**
  * Registers one route per contract operation, validated by the contract's own schemas. Fails at start when
  * an operation has no handler or a handler no operation, so the app and its contract cannot drift apart.

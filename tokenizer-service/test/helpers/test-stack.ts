@@ -4,6 +4,8 @@
 import { Writable } from 'node:stream';
 import { CreateTableCommand, DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type LocalKms, startLocalKms } from '@tokenization/local-stack/local-kms';
+import { recordLogLines } from '@tokenization/local-stack/test-support/log-capture';
+import { testCardNumbers } from '@tokenization/local-stack/test-support/test-cards';
 import {
   testDynamoDbClient,
   testDynamoDbEndpoint,
@@ -52,9 +54,15 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 /** Every log line any app of this test process wrote. */
 export const capturedLogLines: string[] = [];
 
+/** Keeps log lines for this file's scan, and records them for the scan of the whole run (tap-after.ts). */
+export function captureLogLines(lines: readonly string[]): void {
+  capturedLogLines.push(...lines);
+  recordLogLines(lines);
+}
+
 const logSink = new Writable({
   write(chunk, _encoding, callback) {
-    capturedLogLines.push(...String(chunk).split('\n').filter(Boolean));
+    captureLogLines(String(chunk).split('\n').filter(Boolean));
     callback();
   },
 });
@@ -64,7 +72,7 @@ function auditSink(events: AuditLine[]): Writable {
   return new Writable({
     write(chunk, _encoding, callback) {
       const lines = String(chunk).split('\n').filter(Boolean);
-      capturedLogLines.push(...lines);
+      captureLogLines(lines);
       events.push(...lines.map((line) => JSON.parse(line) as AuditLine));
       callback();
     },
@@ -152,15 +160,8 @@ export async function createTestStack(t: Test, options: TestStackOptions = {}): 
   return { app, inject, injectAs, tenant, auditEvents, kms, dynamoDb, tableName, config };
 }
 
-/** Card numbers the tests submit; none may ever appear in a log line. */
-export const testCardNumbers = [
-  '4111111111111111',
-  '5555555555554444',
-  '378282246310005',
-  '6011111111111117',
-  '3530111333300000',
-  '4012888888881881',
-] as const;
+/** Card numbers the tests submit (one list for every suite); none may ever appear in a log line. */
+export { testCardNumbers };
 
 /** Call last in a test file: fails if any captured log line holds a test card number. */
 export function assertNoCardNumberLogged(t: Test): void {

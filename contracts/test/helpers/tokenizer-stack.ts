@@ -1,0 +1,58 @@
+// The tokenizer's test stack (real adapters, DynamoDB Local, in-process local KMS, SigV4), plus a second
+// app on a stack's table and KMS whose store finds every new token taken: the only way to reach the
+// `token space exhausted` answer without filling a million-token space.
+import { Writable } from 'node:stream';
+import {
+  credentialsOf,
+  injectSigned,
+  type TestStack,
+  testCaller,
+  testRegion,
+} from '@tokenization/tokenizer-service/test-stack';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Test } from 'tap';
+import { buildApp } from '../../../tokenizer-service/src/app.js';
+import { sigV4Authenticator } from '../../../tokenizer-service/src/auth/sigv4-authenticator.js';
+import { TokenCollisionError, type VaultStore } from '../../../tokenizer-service/src/domain/ports.js';
+import { createAuditLogger, createLogger } from '../../../tokenizer-service/src/logging.js';
+import { createDependencies } from '../../../tokenizer-service/src/wiring.js';
+
+export * from '@tokenization/tokenizer-service/test-stack';
+
+const discard = new Writable({
+  write(_chunk, _encoding, callback) {
+    callback();
+  },
+});
+
+export interface CollidingApp {
+  /** Sends a request signed as the test caller. */
+  inject: (options: InjectOptions) => Promise<LightMyRequestResponse>;
+}
+
+/** The tokenizer app on `stack`'s table and KMS, as the test caller sees it, with every write colliding. */
+export async function collidingApp(t: Test, stack: TestStack): Promise<CollidingApp> {
+  const deps = createDependencies(stack.config, createLogger('silent', discard), {
+    authenticate: sigV4Authenticator({
+      credentials: credentialsOf([testCaller]),
+      region: testRegion,
+      clock: () => new Date(),
+    }),
+    auditLogger: createAuditLogger(discard),
+  });
+  const store = new Proxy(deps.store, {
+    get(target, property) {
+      if (property === 'create') {
+        return async () => {
+          throw new TokenCollisionError();
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) satisfies VaultStore;
+  const app = buildApp({ ...deps, store });
+  t.teardown(() => app.close());
+  await app.ready();
+  return { inject: (options) => injectSigned(app, testCaller, options) };
+}

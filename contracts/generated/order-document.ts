@@ -192,8 +192,10 @@ export const orderDocument: OpenApiDocument = {
             "headers": {
               "WWW-Authenticate": {
                 "description": "The authentication scheme expected.",
+                "required": true,
                 "schema": {
-                  "type": "string"
+                  "type": "string",
+                  "const": "Bearer"
                 }
               }
             },
@@ -420,6 +422,7 @@ export const orderDocument: OpenApiDocument = {
             "headers": {
               "Retry-After": {
                 "description": "Seconds to wait before retrying.",
+                "required": true,
                 "schema": {
                   "type": "integer",
                   "minimum": 1
@@ -678,8 +681,10 @@ export const orderDocument: OpenApiDocument = {
             "headers": {
               "WWW-Authenticate": {
                 "description": "The authentication scheme expected.",
+                "required": true,
                 "schema": {
-                  "type": "string"
+                  "type": "string",
+                  "const": "Bearer"
                 }
               }
             },
@@ -796,6 +801,7 @@ export const orderDocument: OpenApiDocument = {
             "headers": {
               "Retry-After": {
                 "description": "Seconds to wait before retrying.",
+                "required": true,
                 "schema": {
                   "type": "integer",
                   "minimum": 1
@@ -982,8 +988,10 @@ export const orderDocument: OpenApiDocument = {
             "headers": {
               "WWW-Authenticate": {
                 "description": "The authentication scheme expected.",
+                "required": true,
                 "schema": {
-                  "type": "string"
+                  "type": "string",
+                  "const": "Bearer"
                 }
               }
             },
@@ -1320,6 +1328,7 @@ export const orderDocument: OpenApiDocument = {
             "headers": {
               "Retry-After": {
                 "description": "Seconds to wait before retrying.",
+                "required": true,
                 "schema": {
                   "type": "integer",
                   "minimum": 1
@@ -1472,6 +1481,7 @@ export const orderDocument: OpenApiDocument = {
             "headers": {
               "Retry-After": {
                 "description": "Seconds to wait before retrying.",
+                "required": true,
                 "schema": {
                   "type": "integer",
                   "minimum": 1
@@ -1565,6 +1575,7 @@ export const orderDocument: OpenApiDocument = {
     "headers": {
       "RetryAfter": {
         "description": "Seconds to wait before retrying.",
+        "required": true,
         "schema": {
           "type": "integer",
           "minimum": 1
@@ -1572,8 +1583,10 @@ export const orderDocument: OpenApiDocument = {
       },
       "WwwAuthenticate": {
         "description": "The authentication scheme expected.",
+        "required": true,
         "schema": {
-          "type": "string"
+          "type": "string",
+          "const": "Bearer"
         }
       }
     },
@@ -2014,8 +2027,10 @@ export const orderDocument: OpenApiDocument = {
         "headers": {
           "WWW-Authenticate": {
             "description": "The authentication scheme expected.",
+            "required": true,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "const": "Bearer"
             }
           }
         },
@@ -2352,6 +2367,7 @@ export const orderDocument: OpenApiDocument = {
         "headers": {
           "Retry-After": {
             "description": "Seconds to wait before retrying.",
+            "required": true,
             "schema": {
               "type": "integer",
               "minimum": 1

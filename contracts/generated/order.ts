@@ -304,7 +304,7 @@ export interface components {
         /** @description Seconds to wait before retrying. */
         RetryAfter: number;
         /** @description The authentication scheme expected. */
-        WwwAuthenticate: string;
+        WwwAuthenticate: "Bearer";
     };
     pathItems: never;
 }

@@ -274,6 +274,16 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "401": {
             "description": "The request is not signed, or its signature does not verify.",
+            "headers": {
+              "WWW-Authenticate": {
+                "description": "The authentication scheme expected.",
+                "required": true,
+                "schema": {
+                  "type": "string",
+                  "const": "AWS4-HMAC-SHA256"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -329,6 +339,61 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "403": {
             "description": "The caller is not allowed this operation.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "type": "object",
+                  "description": "RFC 9457 problem details.",
+                  "required": [
+                    "type",
+                    "title",
+                    "status"
+                  ],
+                  "properties": {
+                    "type": {
+                      "type": "string",
+                      "description": "A URI reference naming the problem type."
+                    },
+                    "title": {
+                      "type": "string"
+                    },
+                    "status": {
+                      "type": "integer"
+                    },
+                    "detail": {
+                      "type": "string"
+                    },
+                    "instance": {
+                      "type": "string"
+                    },
+                    "errors": {
+                      "type": "array",
+                      "description": "The request fields that failed validation.",
+                      "items": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": [
+                          "field",
+                          "message"
+                        ],
+                        "properties": {
+                          "field": {
+                            "type": "string",
+                            "description": "A JSON Pointer into the request, e.g. `/body/items/3/value`."
+                          },
+                          "message": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Every format-preserving token tried for this value was already taken (`format: format_preserving`\nonly); nothing was written. In a batch the item answers `token_space_exhausted` instead.\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -497,6 +562,7 @@ export const tokenizerDocument: OpenApiDocument = {
             "headers": {
               "Retry-After": {
                 "description": "Seconds to wait before retrying.",
+                "required": true,
                 "schema": {
                   "type": "integer",
                   "minimum": 1
@@ -863,6 +929,16 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "401": {
             "description": "The request is not signed, or its signature does not verify.",
+            "headers": {
+              "WWW-Authenticate": {
+                "description": "The authentication scheme expected.",
+                "required": true,
+                "schema": {
+                  "type": "string",
+                  "const": "AWS4-HMAC-SHA256"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -1086,6 +1162,7 @@ export const tokenizerDocument: OpenApiDocument = {
             "headers": {
               "Retry-After": {
                 "description": "Seconds to wait before retrying.",
+                "required": true,
                 "schema": {
                   "type": "integer",
                   "minimum": 1
@@ -1352,6 +1429,16 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "401": {
             "description": "The request is not signed, or its signature does not verify.",
+            "headers": {
+              "WWW-Authenticate": {
+                "description": "The authentication scheme expected.",
+                "required": true,
+                "schema": {
+                  "type": "string",
+                  "const": "AWS4-HMAC-SHA256"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -1575,6 +1662,7 @@ export const tokenizerDocument: OpenApiDocument = {
             "headers": {
               "Retry-After": {
                 "description": "Seconds to wait before retrying.",
+                "required": true,
                 "schema": {
                   "type": "integer",
                   "minimum": 1
@@ -1843,6 +1931,16 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "401": {
             "description": "The request is not signed, or its signature does not verify.",
+            "headers": {
+              "WWW-Authenticate": {
+                "description": "The authentication scheme expected.",
+                "required": true,
+                "schema": {
+                  "type": "string",
+                  "const": "AWS4-HMAC-SHA256"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -2011,6 +2109,7 @@ export const tokenizerDocument: OpenApiDocument = {
             "headers": {
               "Retry-After": {
                 "description": "Seconds to wait before retrying.",
+                "required": true,
                 "schema": {
                   "type": "integer",
                   "minimum": 1
@@ -2140,6 +2239,16 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "401": {
             "description": "The request is not signed, or its signature does not verify.",
+            "headers": {
+              "WWW-Authenticate": {
+                "description": "The authentication scheme expected.",
+                "required": true,
+                "schema": {
+                  "type": "string",
+                  "const": "AWS4-HMAC-SHA256"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -2308,6 +2417,7 @@ export const tokenizerDocument: OpenApiDocument = {
             "headers": {
               "Retry-After": {
                 "description": "Seconds to wait before retrying.",
+                "required": true,
                 "schema": {
                   "type": "integer",
                   "minimum": 1
@@ -2412,6 +2522,16 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "401": {
             "description": "The request is not signed, or its signature does not verify.",
+            "headers": {
+              "WWW-Authenticate": {
+                "description": "The authentication scheme expected.",
+                "required": true,
+                "schema": {
+                  "type": "string",
+                  "const": "AWS4-HMAC-SHA256"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -2565,6 +2685,16 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "401": {
             "description": "The request is not signed, or its signature does not verify.",
+            "headers": {
+              "WWW-Authenticate": {
+                "description": "The authentication scheme expected.",
+                "required": true,
+                "schema": {
+                  "type": "string",
+                  "const": "AWS4-HMAC-SHA256"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -2678,6 +2808,7 @@ export const tokenizerDocument: OpenApiDocument = {
             "headers": {
               "Retry-After": {
                 "description": "Seconds to wait before retrying.",
+                "required": true,
                 "schema": {
                   "type": "integer",
                   "minimum": 1
@@ -2771,9 +2902,18 @@ export const tokenizerDocument: OpenApiDocument = {
     "headers": {
       "RetryAfter": {
         "description": "Seconds to wait before retrying.",
+        "required": true,
         "schema": {
           "type": "integer",
           "minimum": 1
+        }
+      },
+      "WwwAuthenticate": {
+        "description": "The authentication scheme expected.",
+        "required": true,
+        "schema": {
+          "type": "string",
+          "const": "AWS4-HMAC-SHA256"
         }
       }
     },
@@ -3743,6 +3883,16 @@ export const tokenizerDocument: OpenApiDocument = {
       },
       "Unauthorized": {
         "description": "The request is not signed, or its signature does not verify.",
+        "headers": {
+          "WWW-Authenticate": {
+            "description": "The authentication scheme expected.",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "const": "AWS4-HMAC-SHA256"
+            }
+          }
+        },
         "content": {
           "application/problem+json": {
             "schema": {
@@ -3853,6 +4003,61 @@ export const tokenizerDocument: OpenApiDocument = {
       },
       "NotFound": {
         "description": "No such token for this caller's tenant.",
+        "content": {
+          "application/problem+json": {
+            "schema": {
+              "type": "object",
+              "description": "RFC 9457 problem details.",
+              "required": [
+                "type",
+                "title",
+                "status"
+              ],
+              "properties": {
+                "type": {
+                  "type": "string",
+                  "description": "A URI reference naming the problem type."
+                },
+                "title": {
+                  "type": "string"
+                },
+                "status": {
+                  "type": "integer"
+                },
+                "detail": {
+                  "type": "string"
+                },
+                "instance": {
+                  "type": "string"
+                },
+                "errors": {
+                  "type": "array",
+                  "description": "The request fields that failed validation.",
+                  "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "field",
+                      "message"
+                    ],
+                    "properties": {
+                      "field": {
+                        "type": "string",
+                        "description": "A JSON Pointer into the request, e.g. `/body/items/3/value`."
+                      },
+                      "message": {
+                        "type": "string"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "TokenSpaceExhausted": {
+        "description": "Every format-preserving token tried for this value was already taken (`format: format_preserving`\nonly); nothing was written. In a batch the item answers `token_space_exhausted` instead.\n",
         "content": {
           "application/problem+json": {
             "schema": {
@@ -4021,6 +4226,7 @@ export const tokenizerDocument: OpenApiDocument = {
         "headers": {
           "Retry-After": {
             "description": "Seconds to wait before retrying.",
+            "required": true,
             "schema": {
               "type": "integer",
               "minimum": 1

@@ -165,7 +165,7 @@ export interface components {
              *     is kept. Cannot be combined with `ttlSeconds` or `maxUses`.
              * @default false
              */
-            deterministic: boolean;
+            deterministic?: boolean;
             /** @description The token expires this many seconds after creation; detokenize then answers `expired`. */
             ttlSeconds?: number;
             /** @description Full reveals allowed (1 makes a one-time token); afterwards detokenize answers `exhausted`. */
@@ -239,12 +239,12 @@ export interface components {
              * @default full
              * @enum {string}
              */
-            reveal: "full" | "masked";
+            reveal?: "full" | "masked";
             /**
              * @description With `reveal: masked`, card numbers also keep their first six digits.
              * @default false
              */
-            showFirst6: boolean;
+            showFirst6?: boolean;
         };
         DetokenizeResponse: {
             results: (components["schemas"]["DetokenizedValue"] | components["schemas"]["DetokenizeItemError"])[];
@@ -311,6 +311,7 @@ export interface components {
         /** @description The request is not signed, or its signature does not verify. */
         Unauthorized: {
             headers: {
+                "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                 [name: string]: unknown;
             };
             content: {
@@ -328,6 +329,18 @@ export interface components {
         };
         /** @description No such token for this caller's tenant. */
         NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description Every format-preserving token tried for this value was already taken (`format: format_preserving`
+         *     only); nothing was written. In a batch the item answers `token_space_exhausted` instead.
+         */
+        TokenSpaceExhausted: {
             headers: {
                 [name: string]: unknown;
             };
@@ -372,6 +385,8 @@ export interface components {
     headers: {
         /** @description Seconds to wait before retrying. */
         RetryAfter: number;
+        /** @description The authentication scheme expected. */
+        WwwAuthenticate: "AWS4-HMAC-SHA256";
     };
     pathItems: never;
 }
@@ -402,6 +417,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["TokenSpaceExhausted"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];

@@ -16,7 +16,9 @@ export async function generatedFiles(name: string): Promise<Map<string, string>>
   const config = await createConfig({});
   const { bundle: result } = await bundle({ ref: fileURLToPath(specUrl), config, dereference: true });
   const document = JSON.stringify(result.parsed, null, 2);
-  const types = astToString(await openapiTS(specUrl));
+  // A field with a default is optional in a request: without `defaultNonNullable: false` it would be
+  // generated as required, and callers would have to send what the service defaults.
+  const types = astToString(await openapiTS(specUrl, { defaultNonNullable: false }));
   const constName = `${name}Document`;
   return new Map([
     [`generated/${name}.ts`, `${banner}\n${types}`],

@@ -8,6 +8,11 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import t from 'tap';
+import {
+  healthProbeEvent,
+  invokeBundleScript,
+  invokeResult,
+} from '../../local-stack/src/test-support/lambda-invoke.js';
 import { LambdaExecutionRole } from '../lib/lambda-execution-role.js';
 import { repositoryRoot, ServiceFunction } from '../lib/service-function.js';
 import { cdkJsonContext } from './helpers/synth.js';
@@ -63,35 +68,10 @@ t.test(
     // A fresh Node process imports the bundle as Lambda's ESM loader would (top-level await included) and
     // serves one API Gateway event signed by the order service's role: the probe needs no AWS call.
     const role = 'arn:aws:iam::123456789012:role/tokenization-order-service-eu-west-1';
-    const event = {
-      resource: '/health/live',
-      path: '/health/live',
-      httpMethod: 'GET',
-      headers: {},
-      multiValueHeaders: {},
-      queryStringParameters: null,
-      multiValueQueryStringParameters: null,
-      pathParameters: null,
-      stageVariables: null,
-      requestContext: {
-        resourcePath: '/health/live',
-        httpMethod: 'GET',
-        path: '/prod/health/live',
-        stage: 'prod',
-        requestId: 'bundling-test',
-        identity: {
-          userArn: 'arn:aws:sts::123456789012:assumed-role/tokenization-order-service-eu-west-1/order',
-          accountId: '123456789012',
-        },
-      },
-      body: null,
-      isBase64Encoded: false,
-    };
-    const script = `
-    const { handler } = await import(${JSON.stringify(`file://${code}`)});
-    const response = await handler(${JSON.stringify(event)}, {});
-    process.stdout.write('RESULT ' + JSON.stringify({ statusCode: response.statusCode, body: response.body }) + '\\n');
-  `;
+    const event = healthProbeEvent(
+      'arn:aws:sts::123456789012:assumed-role/tokenization-order-service-eu-west-1/order',
+    );
+    const script = invokeBundleScript(code, event);
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
       env: {
         PATH: process.env.PATH,
@@ -108,8 +88,7 @@ t.test(
       encoding: 'utf8',
       timeout: 30_000,
     });
-    const line = output.split('\n').find((l) => l.startsWith('RESULT '));
-    const result = JSON.parse(line?.slice('RESULT '.length) ?? '{}') as { statusCode?: number };
+    const result = invokeResult(output);
     t.equal(result.statusCode, 200, 'GET /health/live answers 200');
   },
 );

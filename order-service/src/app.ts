@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { registerOperations } from '@tokenization/contracts/fastify-operations';
 import { orderDocument } from '@tokenization/contracts/order-document';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Orders } from './domain/orders.js';
-import type { CardTokenizer, Clock, IdTokenVerifier, OrderStore, PaymentProcessor } from './domain/ports.js';
-import { idTokenAuthentication } from './http/authentication.js';
-import { registerOperations } from './http/operations.js';
+import type { CardTokenizer, Clock, OrderStore, PaymentProcessor } from './domain/ports.js';
+import { type Authenticator, authenticationHook } from './http/authentication.js';
+import { registerStrictJsonParser } from './http/json-body.js';
 import { orderHandlers } from './http/order-handlers.js';
 import { registerProblemHandling } from './http/problem.js';
 
@@ -12,7 +13,11 @@ export interface AppDependencies {
   store: OrderStore;
   tokenizer: CardTokenizer;
   payments: PaymentProcessor;
-  tokenVerifier: IdTokenVerifier;
+  /**
+   * Says who sent a request to a secured operation: the claims API Gateway's Cognito authorizer verified
+   * (Lambda), or the ID token verified by the service itself (local server).
+   */
+  authenticate: Authenticator;
   clock: Clock;
   logger: FastifyBaseLogger;
   /** Seconds a client is told to wait (Retry-After) when a dependency is unavailable. */
@@ -31,7 +36,8 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     genReqId: () => randomUUID(),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
+    // While closing, registerProblemHandling answers a problem with Retry-After instead of Fastify's bare 503.
+    return503OnClosing: false,
     ajv: {
       // Unknown properties are a client error, not something to drop silently; strings stay strings.
       customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
@@ -39,6 +45,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   });
   // The contract speaks JSON only: other media types get 415 instead of a string body.
   app.removeContentTypeParser('text/plain');
+  registerStrictJsonParser(app);
   registerProblemHandling(app, { retryAfterSeconds: deps.retryAfterSeconds ?? 1 });
   const orders = new Orders({
     store: deps.store,
@@ -50,7 +57,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
       : { reservationLeaseSeconds: deps.reservationLeaseSeconds }),
   });
   registerOperations(app, orderDocument, orderHandlers(orders), {
-    authenticate: idTokenAuthentication(deps.tokenVerifier),
+    authenticate: authenticationHook(deps.authenticate),
   });
   return app;
 }

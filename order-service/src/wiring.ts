@@ -2,12 +2,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Logger } from 'pino';
-import { CognitoIdTokenVerifier } from './adapters/cognito-id-token-verifier.js';
 import { DynamoDbOrderStore } from './adapters/dynamodb-order-store.js';
 import { SimulatedPaymentProcessor } from './adapters/simulated-payment-processor.js';
 import { TokenizerHttpClient } from './adapters/tokenizer-client.js';
 import type { AppDependencies } from './app.js';
-import { cognitoIssuer, type OrderConfig } from './config.js';
+import type { OrderConfig } from './config.js';
+
+/**
+ * What differs between the entries: how callers are authenticated. On Lambda, from the claims API
+ * Gateway's Cognito authorizer verified; locally, by verifying the ID token against the pool's JWKS
+ * (local-authentication.ts, which the Lambda bundle does not hold).
+ */
+export type EntryDependencies = Pick<AppDependencies, 'authenticate'>;
 
 export interface WiringOverrides {
   /** Credentials that sign the tokenizer calls; the default provider chain (the Lambda role) otherwise. */
@@ -15,10 +21,11 @@ export interface WiringOverrides {
   payments?: AppDependencies['payments'];
 }
 
-/** Wires the production adapters (DynamoDB, the tokenizer over SigV4, Cognito's JWKS) from a validated config. */
+/** Wires the production adapters (DynamoDB, the tokenizer over SigV4) from a validated config. */
 export function createDependencies(
   config: OrderConfig,
   logger: Logger,
+  entry: EntryDependencies,
   overrides: WiringOverrides = {},
 ): AppDependencies {
   const clock = () => new Date();
@@ -32,7 +39,6 @@ export function createDependencies(
     },
     ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
   });
-  const { issuer, jwksUrl } = cognitoIssuer(config);
   return {
     store: new DynamoDbOrderStore({ client: dynamoDb, tableName: config.ORDER_TABLE_NAME }),
     tokenizer: new TokenizerHttpClient({
@@ -43,13 +49,7 @@ export function createDependencies(
       logger,
     }),
     payments: overrides.payments ?? simulatedPayments(logger),
-    tokenVerifier: new CognitoIdTokenVerifier({
-      issuer,
-      jwksUrl,
-      clientId: config.COGNITO_CLIENT_ID,
-      clock,
-      jwksTimeoutMs: config.DEPENDENCY_TIMEOUT_MS,
-    }),
+    ...entry,
     clock,
     logger,
     retryAfterSeconds: config.RETRY_AFTER_SECONDS,

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
 import {
-  cardBrand,
   containsCardNumber,
   maskCardNumber,
   parseCardNumber,
@@ -24,13 +23,9 @@ const cardNumbers = fc
   .filter((digits) => digits.length >= 13);
 
 t.test('card numbers: digits with optional single spaces or hyphens, 13 to 19, Luhn-valid', async (t) => {
-  t.same(parseCardNumber('4111-1111-1111-1111'), {
-    digits: '4111111111111111',
-    last4: '1111',
-    brand: 'visa',
-  });
-  t.same(parseCardNumber('3782 822463 10005'), { digits: '378282246310005', last4: '0005', brand: 'amex' });
-  t.same(parseCardNumber('0000-0000-0000-0000')?.brand, 'unknown', "the sample's placeholder is Luhn-valid");
+  t.same(parseCardNumber('4111-1111-1111-1111'), { digits: '4111111111111111', last4: '1111' });
+  t.same(parseCardNumber('3782 822463 10005'), { digits: '378282246310005', last4: '0005' });
+  t.same(parseCardNumber('0000-0000-0000-0000')?.last4, '0000', "the sample's placeholder is Luhn-valid");
   for (const invalid of [
     '4111111111111112',
     '411111111111',
@@ -40,23 +35,6 @@ t.test('card numbers: digits with optional single spaces or hyphens, 13 to 19, L
   ]) {
     t.equal(parseCardNumber(invalid), undefined, `refused: "${invalid}"`);
   }
-});
-
-t.test('brands by prefix, with the tokenizer codes', async (t) => {
-  const brands: [string, string][] = [
-    ['4111111111111111', 'visa'],
-    ['5555555555554444', 'mastercard'],
-    ['2223003122003222', 'mastercard'],
-    ['378282246310005', 'amex'],
-    ['6011111111111117', 'discover'],
-    ['6221260000000000', 'discover'],
-    ['6200000000000005', 'unionpay'],
-    ['3530111333300000', 'jcb'],
-    ['30569309025904', 'diners'],
-    ['36227206271667', 'diners'],
-    ['9999999999999995', 'unknown'],
-  ];
-  for (const [digits, brand] of brands) t.equal(cardBrand(digits), brand, `${digits}: ${brand}`);
 });
 
 t.test('masks keep the length and only the last four digits', async (t) => {

@@ -1,5 +1,7 @@
 import t from 'tap';
 import { TokenizerHttpClient } from '../src/adapters/tokenizer-client.js';
+import type { AppDependencies } from '../src/app.js';
+import type { TokenizedCard } from '../src/domain/ports.js';
 import {
   assertNoCardNumberLogged,
   createOrderStack,
@@ -146,6 +148,45 @@ t.test('invalid orders get a problem naming the field; nothing is tokenized or w
   const cardInPath = await stack.request('GET', '/order/4111111111111111', { token });
   t.equal(cardInPath.status, 404);
   t.ok(holdsNoCardNumber(cardInPath.text), 'a card number in the path is not echoed as the instance');
+});
+
+/** The real tokenizer client, with its tokenize answers rewritten. */
+function rewriteTokenized(rewrite: (answer: TokenizedCard) => TokenizedCard) {
+  return (deps: AppDependencies): AppDependencies => {
+    const tokenizer = deps.tokenizer;
+    return {
+      ...deps,
+      tokenizer: {
+        tokenize: async (cardNumber) => rewrite(await tokenizer.tokenize(cardNumber)),
+        detokenize: (token) => tokenizer.detokenize(token),
+        deleteToken: (token) => tokenizer.deleteToken(token),
+      },
+    };
+  };
+}
+
+t.test("the order keeps the tokenizer's last four and brand, not its own reading of the card", async (t) => {
+  const stack = await createOrderStack(t, {
+    adapt: rewriteTokenized((answer) => ({ ...answer, card: { last4: '1111', brand: 'unionpay' } })),
+  });
+  const alice = stack.idProvider.idToken('alice-sub');
+  await stack.request('POST', '/order', { token: alice, body: sampleOrder() });
+  const read = await stack.request('GET', '/order/123456789', { token: alice });
+  t.match(read.json(), { CardLast4: '1111', CardBrand: 'unionpay' });
+});
+
+t.test('a tokenizer answer without card facts: 500, its token deleted, nothing written', async (t) => {
+  const stack = await createOrderStack(t, {
+    adapt: rewriteTokenized(({ token }) => ({ token })),
+  });
+  const response = await stack.request('POST', '/order', {
+    token: stack.idProvider.idToken('alice-sub'),
+    body: sampleOrder(),
+  });
+  t.equal(response.status, 500);
+  t.equal(response.json().detail, 'An unexpected error occurred.');
+  t.same(await stack.orderItems(), [], 'the reservation was released');
+  t.equal(await stack.vaultTokenCount(), 0, 'the token no order holds was deleted');
 });
 
 t.test('a tokenizer that refuses our signature: 500 that says nothing, nothing written', async (t) => {

@@ -55,7 +55,7 @@ async function expectedAuthorization(request: RecordedRequest, host: string): Pr
   return signed.headers.authorization;
 }
 
-t.test('tokenize: one SigV4-signed POST under the base path; card facts taken when sent', async (t) => {
+t.test('tokenize: one SigV4-signed POST of a card_number under the base path; its card facts', async (t) => {
   const server = await startScriptedServer(t);
   server.answer({
     status: 201,
@@ -67,7 +67,11 @@ t.test('tokenize: one SigV4-signed POST under the base path; card facts taken wh
   const [request] = server.requests;
   t.equal(request?.method, 'POST');
   t.equal(request?.url, '/prod/v1/tokens', 'the stage path is kept');
-  t.same(JSON.parse(request?.body ?? ''), { value: '4111111111111111' });
+  t.same(
+    JSON.parse(request?.body ?? ''),
+    { value: '4111111111111111', type: 'card_number' },
+    'a card number: the tokenizer checks it and answers its last four and brand',
+  );
   t.match(
     request?.headers.authorization,
     /^AWS4-HMAC-SHA256 Credential=AKIDORDERTEST\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,

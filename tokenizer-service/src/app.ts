@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { registerOperations } from '@tokenization/contracts/fastify-operations';
 import { tokenizerDocument } from '@tokenization/contracts/tokenizer-document';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Authenticator } from './auth/authenticator.js';
@@ -7,7 +8,6 @@ import type { Clock, Fingerprinter, ValueCipher, VaultStore } from './domain/por
 import { TokenVault } from './domain/vault.js';
 import { callerOf, registerAccessControl } from './http/access-control.js';
 import { type AuditLogger, registerAuditTrail } from './http/audit-trail.js';
-import { registerOperations } from './http/operations.js';
 import { registerProblemHandling } from './http/problem.js';
 import { tokenHandlers } from './http/token-handlers.js';
 
@@ -37,7 +37,8 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     genReqId: () => randomUUID(),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
+    // While closing, registerProblemHandling answers a problem with Retry-After instead of Fastify's bare 503.
+    return503OnClosing: false,
     ajv: {
       // Unknown properties are a client error, not something to drop silently; strings stay strings.
       customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },

@@ -1,7 +1,6 @@
 // The Lambda entry as Lambda runs it: configured from the environment, invoked with API Gateway REST (v1)
 // proxy events whose requestContext.identity is the principal API Gateway's AWS_IAM authorization verified.
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { startLocalKms } from '@tokenization/local-stack/local-kms';
 import {
@@ -9,7 +8,6 @@ import {
   testDynamoDbEndpoint,
   uniqueTableName,
 } from '@tokenization/local-stack/test-support/dynamodb';
-import { build } from 'esbuild';
 import t from 'tap';
 import { vaultTableDefinition } from '../src/adapters/vault-table.js';
 import type { AuthorizationPolicyDocument } from '../src/auth/authorization-policy.js';
@@ -234,29 +232,7 @@ t.test(
   },
 );
 
-t.test('the Lambda bundle holds no dev-only authentication code', async (t) => {
-  const entry = fileURLToPath(new URL('../src/lambda.ts', import.meta.url));
-  const { metafile } = await build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    packages: 'external',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  const inputs = Object.keys(metafile.inputs);
-  t.ok(
-    inputs.some((input) => input.endsWith('src/auth/api-gateway-authenticator.ts')),
-    'the API Gateway identity is in',
-  );
-  t.same(
-    inputs.filter((input) => /sigv4-authenticator|local-credentials/.test(input)),
-    [],
-    'the SigV4 verifier and the local credentials are not',
-  );
-});
+// The bundle's contents (no SigV4 verifier, no local credentials, nothing dev-only) are checked for both
+// services in resilience/lambda-bundles.test.ts.
 
 assertNoCardNumberLogged(t);

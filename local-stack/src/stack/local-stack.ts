@@ -42,8 +42,8 @@ export interface LocalStackOutputs {
 export interface LocalStack {
   outputs: LocalStackOutputs;
   kms: LocalKms;
-  /** The services' child processes (the benchmark reads their CPU time). */
-  services: { tokenizer: ChildService; orders: ChildService };
+  /** Ids of the parts that run as processes (the benchmark reads their CPU time from /proc). */
+  pids: Record<'dynamoDb' | 'cognito' | 'tokenizer' | 'orders', number | undefined>;
   /** Resolves with the part's name if a child process exits while the stack runs. */
   exited: Promise<string>;
   stop(): Promise<void>;
@@ -167,13 +167,21 @@ export async function startLocalStack(
       ),
     ]);
 
-    await mkdir(dirname(outputsFile), { recursive: true });
-    await writeFile(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
-    stoppers.push(() => rm(outputsFile, { force: true }));
+    if (settings.writeOutputs !== false) {
+      await mkdir(dirname(outputsFile), { recursive: true });
+      await writeFile(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
+      stoppers.push(() => rm(outputsFile, { force: true }));
+    }
     const exited = Promise.race(
       [cognito, tokenizer, orders].map((child) => child.exited.then(() => child.name)),
     ).then((name) => (stopping ? new Promise<string>(() => {}) : name));
-    return { outputs, kms, services: { tokenizer, orders }, exited, stop };
+    const pids = {
+      dynamoDb: dynamo.pid,
+      cognito: cognito.process.pid,
+      tokenizer: tokenizer.process.pid,
+      orders: orders.process.pid,
+    };
+    return { outputs, kms, pids, exited, stop };
   } catch (error) {
     await stop();
     throw error;

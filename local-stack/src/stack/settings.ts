@@ -7,6 +7,8 @@ export interface LocalStackSettings {
   /** Keep data on disk in this folder between runs; in memory when absent. */
   dataDirectory?: string;
   tables: { vault: string; orders: string };
+  /** Write `.local-stack/outputs.json` (default true); false for a stack beside `npm start`'s (the benchmark's). */
+  writeOutputs?: boolean;
 }
 
 const portVariables = {

@@ -13,6 +13,7 @@ export interface SignedFetchOptions {
   credentials: Credentials;
   region: string;
   headers?: Record<string, string>;
+  signal?: AbortSignal;
 }
 
 /** fetch, signed with SigV4 for `execute-api`, as callers of the tokenizer's private API sign. */
@@ -22,7 +23,7 @@ export async function signedFetch(url: string, options: SignedFetchOptions): Pro
 
 export type SignedFetcher = (
   url: string,
-  request?: Pick<SignedFetchOptions, 'method' | 'body' | 'headers'>,
+  request?: Pick<SignedFetchOptions, 'method' | 'body' | 'headers' | 'signal'>,
 ) => Promise<Response>;
 
 /** A signedFetch bound to one caller, reusing its signer (and its cached signing key) for every request. */
@@ -37,7 +38,7 @@ export function signedFetcher({
 async function signAndFetch(
   signer: SignatureV4,
   url: string,
-  options: Pick<SignedFetchOptions, 'method' | 'body' | 'headers'>,
+  options: Pick<SignedFetchOptions, 'method' | 'body' | 'headers' | 'signal'>,
 ): Promise<Response> {
   const target = new URL(url);
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -61,5 +62,6 @@ async function signAndFetch(
     method: signed.method,
     headers: signed.headers,
     ...(body === undefined ? {} : { body }),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }

@@ -185,7 +185,6 @@ function reservationItem(reservation: OrderReservation): Item {
     owner: { S: reservation.owner },
     requestHash: { S: reservation.requestHash },
     cardLast4: { S: reservation.cardLast4 },
-    cardBrand: { S: reservation.cardBrand },
     status: { S: 'PENDING' },
     reservationId: { S: reservation.reservationId },
     [orderTimeToLiveAttribute]: { N: String(epochSeconds(reservation.expiresAt)) },
@@ -200,7 +199,6 @@ function fromItem(item: Item): OrderRecord {
     owner: item.owner?.S ?? '',
     requestHash: item.requestHash?.S ?? '',
     cardLast4: item.cardLast4?.S ?? '',
-    cardBrand: brandOf(item.cardBrand?.S),
   };
   const status = item.status?.S;
   if (status === 'CREATED' || status === 'PAID') {
@@ -208,6 +206,7 @@ function fromItem(item: Item): OrderRecord {
       ...facts,
       status,
       cardToken: item.CreditCardToken?.S ?? '',
+      cardBrand: brandOf(item.cardBrand?.S),
       createdAt: new Date(item.createdAt?.S ?? 0),
       ...(item.paidAt?.S ? { paidAt: new Date(item.paidAt.S) } : {}),
       ...(item.chargeId?.S ? { chargeId: item.chargeId.S } : {}),

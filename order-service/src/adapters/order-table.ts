@@ -10,7 +10,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * | `Address`         | S    | as posted                                                               |
  * | `CreditCardToken` | S    | the tokenizer's token for the card (absent while `PENDING`)             |
  * | `cardLast4`       | S    | the card's last four digits                                             |
- * | `cardBrand`       | S    | `visa`, `mastercard`, `amex`, `discover`, `jcb`, `diners`, `unionpay`, `unknown` |
+ * | `cardBrand`       | S    | the tokenizer's brand code (`visa`, …, `unknown`), once `CREATED`       |
  * | `owner`           | S    | the creator's Cognito `sub`                                             |
  * | `status`          | S    | `PENDING` (a reservation, not an order), `CREATED`, `PAID`              |
  * | `requestHash`     | S    | SHA-256 of the request without its card number (fields + last four)     |

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type CardBrand, parseCardNumber } from '../domain/card.js';
+import { parseCardNumber } from '../domain/card.js';
 import { PaymentDeclinedError } from '../domain/errors.js';
 import type { ChargeRequest, PaymentProcessor } from '../domain/ports.js';
 
@@ -9,7 +9,6 @@ export interface SimulatedCharge {
   orderId: string;
   amount?: ChargeRequest['amount'];
   cardLast4: string;
-  cardBrand: CardBrand;
   chargedAt: Date;
 }
 
@@ -49,7 +48,6 @@ export class SimulatedPaymentProcessor implements PaymentProcessor {
       orderId: request.orderId,
       ...(request.amount ? { amount: request.amount } : {}),
       cardLast4: card.last4,
-      cardBrand: card.brand,
       chargedAt: this.#clock(),
     };
     this.#charges.set(request.orderId, charge);

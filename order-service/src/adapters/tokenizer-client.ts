@@ -86,15 +86,16 @@ export class TokenizerHttpClient implements CardTokenizer {
   }
 
   async tokenize(cardNumber: string): Promise<TokenizedCard> {
-    // Only `value`: options the tokenizer defaults (format, deterministic, ...) are left to it.
-    const request: Pick<Schemas['TokenizeRequest'], 'value'> = { value: cardNumber };
+    // A card number: the tokenizer checks it (Luhn) and answers its last four and brand. The options it
+    // defaults (a random token, not deterministic, ...) are left to it.
+    const request: Schemas['TokenizeRequest'] = { value: cardNumber, type: 'card_number' };
     const answer = await this.#call('POST', 'v1/tokens', request, { idempotent: false });
     if (answer.status !== 201) throw rejected(answer);
     const result = parseJson(answer) as Partial<Schemas['TokenizeResult']>;
     if (typeof result.token !== 'string' || !tokenPattern.test(result.token)) {
       throw new TokenizerRejectedError(answer.status, 'the tokenizer answered without a token');
     }
-    const card = cardFacts((result as { card?: unknown }).card);
+    const card = cardFacts(result.card);
     return card ? { token: result.token, card } : { token: result.token };
   }
 
@@ -217,7 +218,12 @@ function rejected(answer: Answer): TokenizerRejectedError {
   return new TokenizerRejectedError(answer.status, `the tokenizer answered ${answer.status}${problemType}`);
 }
 
-/** The tokenizer's card facts when it sent well-formed ones; its brand codes are ours. */
+// The order stores the tokenizer's brand codes: the contract's list and the domain's must be the same.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const brandCodesAgree: Same<Schemas['CardFacts']['brand'], CardBrand> = true;
+void brandCodesAgree;
+
+/** The tokenizer's card facts when it sent well-formed ones. */
 function cardFacts(value: unknown): { last4: string; brand: CardBrand } | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const { last4, brand } = value as { last4?: unknown; brand?: unknown };

@@ -1,6 +1,7 @@
-// Payment card numbers: normalisation, the Luhn check, brand, last four and masking. The brand codes and
-// prefix ranges are the tokenizer's (its card facts), so both services name a card alike.
+// Payment card numbers: normalisation, the Luhn check, last four and masking. The order service checks a
+// number itself (it answers 400 before calling anyone); the brand comes from the tokenizer's card facts.
 
+/** The brand codes of the tokenizer's card facts (`CardFacts.brand` of its contract). */
 export type CardBrand =
   | 'visa'
   | 'mastercard'
@@ -26,14 +27,13 @@ export const cardBrands: readonly CardBrand[] = [
 export interface CardNumber {
   readonly digits: string;
   readonly last4: string;
-  readonly brand: CardBrand;
 }
 
 /** Digits only, 13 to 19 of them, once the spaces and hyphens people type are removed; else undefined. */
 export function parseCardNumber(input: string): CardNumber | undefined {
   const digits = input.replace(/[ -]/g, '');
   if (!/^\d{13,19}$/.test(digits) || !passesLuhn(digits)) return undefined;
-  return { digits, last4: digits.slice(-4), brand: cardBrand(digits) };
+  return { digits, last4: digits.slice(-4) };
 }
 
 /** The Luhn (mod 10) check: every second digit from the right doubled, the sum a multiple of ten. */
@@ -48,32 +48,6 @@ export function passesLuhn(digits: string): boolean {
     sum += digit;
   }
   return sum % 10 === 0;
-}
-
-// [brand, prefix length, from, to], most specific first: Discover's 622126-622925 lies in UnionPay's 62.
-const brandRanges: readonly [CardBrand, number, number, number][] = [
-  ['discover', 6, 622126, 622925],
-  ['amex', 2, 34, 34],
-  ['amex', 2, 37, 37],
-  ['diners', 3, 300, 305],
-  ['diners', 2, 36, 36],
-  ['diners', 2, 38, 39],
-  ['jcb', 4, 3528, 3589],
-  ['mastercard', 2, 51, 55],
-  ['mastercard', 4, 2221, 2720],
-  ['discover', 4, 6011, 6011],
-  ['discover', 3, 644, 649],
-  ['discover', 2, 65, 65],
-  ['unionpay', 2, 62, 62],
-  ['visa', 1, 4, 4],
-];
-
-export function cardBrand(digits: string): CardBrand {
-  for (const [brand, length, from, to] of brandRanges) {
-    const prefix = Number(digits.slice(0, length));
-    if (prefix >= from && prefix <= to) return brand;
-  }
-  return 'unknown';
 }
 
 /** All but the last four digits as `*`, as long as the number: `************1111`. */

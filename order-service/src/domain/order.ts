@@ -26,7 +26,6 @@ export interface OrderFacts {
   /** Fingerprint of the request without its card number: see requestFingerprint. */
   requestHash: string;
   cardLast4: string;
-  cardBrand: CardBrand;
 }
 
 export interface OrderReservation extends OrderFacts {
@@ -40,6 +39,8 @@ export interface OrderReservation extends OrderFacts {
 export interface PlacedOrder extends OrderFacts {
   status: OrderStatus;
   cardToken: string;
+  /** The tokenizer's brand of the card (its card facts). */
+  cardBrand: CardBrand;
   createdAt: Date;
   paidAt?: Date;
   chargeId?: string;

@@ -6,6 +6,7 @@ import {
   OrderAlreadyPaidError,
   OrderConflictError,
   OrderNotFoundError,
+  TokenizerRejectedError,
 } from './errors.js';
 import {
   type OrderFacts,
@@ -58,9 +59,10 @@ const maxCreateRounds = 3;
  * 1. reserve: a conditional put of a `PENDING` item holding the owner and the request's fingerprint
  *    (`attribute_not_exists`, or an expired reservation). A `PENDING` item is not an order: reads and
  *    payments treat it as absent, and it expires (TTL).
- * 2. tokenize the card through the tokenizer (not retried: a lost answer would leave a second token).
+ * 2. tokenize the card through the tokenizer as a `card_number` (not retried: a lost answer would leave a
+ *    second token); it answers the token and the card's facts (last four, brand).
  * 3. complete: a conditional update of that reservation (`reservationId` must match) to `CREATED` with the
- *    token. Only this step makes an order exist.
+ *    token and those facts. Only this step makes an order exist.
  * A tokenizer failure releases the reservation; a crash anywhere leaves at most a reservation, which a
  * retry of the same request resumes and any other request may take over once it expires. A second
  * request for an existing CustomerOrder is a replay when owner and fingerprint match and the tokenizer
@@ -95,7 +97,6 @@ export class Orders {
         cardLast4: card.last4,
       }),
       cardLast4: card.last4,
-      cardBrand: card.brand,
     };
     for (let round = 0; round < maxCreateRounds; round++) {
       const claim = await this.#claim(facts);
@@ -174,19 +175,24 @@ export class Orders {
     try {
       tokenized = await this.#tokenizer.tokenize(card.digits);
     } catch (error) {
-      // Nothing but the reservation was written: free the CustomerOrder. Should this fail as well, the
-      // reservation expires, and a retry of this request resumes it before then.
-      await this.#store.release(facts.customerOrder, reservationId).catch((releaseError: unknown) => {
-        log.warn({ err: releaseError, customerOrder: facts.customerOrder }, 'reservation not released');
-      });
+      // Nothing but the reservation was written: free the CustomerOrder.
+      await this.#release(facts.customerOrder, reservationId, log);
       throw error;
+    }
+    const { card: cardFacts } = tokenized;
+    if (!cardFacts) {
+      // The tokenizer validates a card number and describes it (last four, brand) in the same answer; one
+      // without the description broke its contract. The order is not stored without a brand.
+      await this.#discardToken(tokenized.token, log);
+      await this.#release(facts.customerOrder, reservationId, log);
+      throw new TokenizerRejectedError(201, 'the tokenizer answered a card number without its card facts');
     }
     let completed: boolean;
     try {
       completed = await this.#store.complete(facts.customerOrder, reservationId, {
         cardToken: tokenized.token,
-        cardLast4: tokenized.card?.last4 ?? card.last4,
-        cardBrand: tokenized.card?.brand ?? card.brand,
+        cardLast4: cardFacts.last4,
+        cardBrand: cardFacts.brand,
         createdAt: this.#clock(),
       });
     } catch (error) {
@@ -196,6 +202,16 @@ export class Orders {
     if (completed) return tokenized.token;
     await this.#discardToken(tokenized.token, log);
     return undefined;
+  }
+
+  /**
+   * Frees a reservation nothing was stored for. Should this fail as well, the reservation expires, and a
+   * retry of the same request resumes it before then.
+   */
+  async #release(customerOrder: string, reservationId: string, log: OrderLog): Promise<void> {
+    await this.#store.release(customerOrder, reservationId).catch((error: unknown) => {
+      log.warn({ err: error, customerOrder }, 'reservation not released');
+    });
   }
 
   /** A replay must carry the same card: the tokenizer reveals the stored one to compare, in memory. */
@@ -219,10 +235,17 @@ export class Orders {
 }
 
 /** What the contract's schema cannot say: the card passes Luhn, and no other field holds a card number. */
+/** In a `u` regular expression a surrogate pair is one code point: only unpaired halves match. */
+const loneSurrogate = /[\uD800-\uDFFF]/u;
+
 function validatedCard(request: OrderRequest): CardNumber {
   for (const field of ['CustomerOrder', 'CustomerName', 'Address'] as const) {
     if (containsCardNumber(request[field])) {
       throw new InvalidOrderFieldError(field, 'must not contain a card number');
+    }
+    // A lone surrogate (`"\ud800"` in JSON) has no UTF-8 form: the table would keep U+FFFD instead.
+    if (loneSurrogate.test(request[field])) {
+      throw new InvalidOrderFieldError(field, 'must be well-formed Unicode');
     }
   }
   const card = parseCardNumber(request.CreditCard);

@@ -32,13 +32,19 @@ export interface OrderStore {
 
 export interface TokenizedCard {
   token: string;
-  /** The tokenizer's card facts, when it returned them. */
+  /**
+   * The tokenizer's card facts. It sends them with every card number it tokenizes; an answer without them
+   * (a broken contract) leaves this undefined, and the order is not stored.
+   */
   card?: { last4: string; brand: CardBrand };
 }
 
 /** The tokenizer, seen from the order service. Errors: DependencyUnavailableError, TokenizerRejectedError. */
 export interface CardTokenizer {
-  /** Not retried inside: a lost answer would leave a second token. */
+  /**
+   * Tokenizes a card number (the tokenizer's `type: card_number`: it checks Luhn and answers the card's
+   * last four and brand). Not retried inside: a lost answer would leave a second token.
+   */
   tokenize(cardNumber: string): Promise<TokenizedCard>;
   /** The card number behind the token; CardTokenUnusableError when the tokenizer does not reveal it. */
   detokenize(token: string): Promise<string>;

@@ -53,6 +53,7 @@ export function registerProblemHandling(app: FastifyInstance, options: ProblemHa
     else request.log.info({ problem: problem.type, status: problem.status, reason }, 'request rejected');
     return sendProblem(request, reply, problem, headers);
   });
+  registerClosingAnswer(app, options);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, {
       type: problemType('not-found'),
@@ -61,6 +62,34 @@ export function registerProblemHandling(app: FastifyInstance, options: ProblemHa
       detail: 'No such route.',
     }),
   );
+}
+
+/**
+ * Once the app is closing (a restart; SIGTERM to the local server), requests still arriving on kept-alive
+ * connections are answered like any unavailability: 503, Retry-After, a problem document, and the
+ * connection closed (Fastify sets `Connection: close`). Fastify's own `return503OnClosing` would answer a
+ * bare JSON 503 without Retry-After. Requests already in progress finish normally.
+ */
+function registerClosingAnswer(app: FastifyInstance, options: ProblemHandlingOptions): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    sendProblem(
+      request,
+      reply,
+      {
+        type: problemType('shutting-down'),
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'The service is restarting; nothing was written. Retry later.',
+      },
+      { 'retry-after': String(options.retryAfterSeconds) },
+    );
+    return reply;
+  });
 }
 
 function sendProblem(

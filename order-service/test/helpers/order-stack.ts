@@ -17,8 +17,11 @@ import { recordLogLines } from '@tokenization/local-stack/test-support/log-captu
 import { holdsNoCardNumber, testCardNumbers } from '@tokenization/local-stack/test-support/test-cards';
 import type { FastifyInstance } from 'fastify';
 import type { Test } from 'tap';
+import localPolicy from '../../../local-stack/config/authorization-policy.json' with { type: 'json' };
+import type { Permission } from '../../../tokenizer-service/src/auth/permissions.js';
 import {
   createTestStack,
+  policyFor,
   type TestStack,
   testCaller,
   capturedLogLines as tokenizerLogLines,
@@ -27,6 +30,7 @@ import { orderTableDefinition } from '../../src/adapters/order-table.js';
 import { SimulatedPaymentProcessor } from '../../src/adapters/simulated-payment-processor.js';
 import { type AppDependencies, buildApp } from '../../src/app.js';
 import { loadConfig, type OrderConfig } from '../../src/config.js';
+import { verifiedIdTokenAuthenticator } from '../../src/local-authentication.js';
 import { createLogger } from '../../src/logging.js';
 import { createDependencies } from '../../src/wiring.js';
 import { type LocalIdProvider, startLocalIdProvider } from './local-id-provider.js';
@@ -44,8 +48,18 @@ const logSink = new Writable({
   },
 });
 
-/** The order service signs its tokenizer calls as the tokenizer test stack's caller (every permission). */
+/** The order service signs its tokenizer calls as the tokenizer test stack's caller. */
 export const tokenizerTestCredentials = testCaller.credentials;
+
+/**
+ * What the tokenizer grants that caller: the order service's entry of the local stack's policy, tenant and
+ * permissions (`tokenize`, `detokenize`, `delete`), so these tests prove the service needs no more.
+ */
+export const orderServiceGrant = (() => {
+  const entry = localPolicy.principals.find((p) => p.arn === 'arn:aws:iam::000000000000:role/order-service');
+  if (!entry) throw new Error('the local stack policy has no order-service principal');
+  return { tenant: entry.tenant, permissions: entry.permissions as Permission[] };
+})();
 
 export interface OrderStack {
   app: FastifyInstance;
@@ -114,10 +128,13 @@ export async function createOrderStack(t: Test, options: OrderStackOptions = {})
     ...options.env,
   });
   const payments = options.payments ?? shared?.payments ?? new SimulatedPaymentProcessor();
-  const deps = createDependencies(config, createLogger('trace', logSink), {
-    tokenizerCredentials: tokenizerTestCredentials,
-    payments,
-  });
+  const deps = createDependencies(
+    config,
+    createLogger('trace', logSink),
+    // As server.ts wires it: the ID token verified against the local user pool's JWKS.
+    { authenticate: verifiedIdTokenAuthenticator(config) },
+    { tokenizerCredentials: tokenizerTestCredentials, payments },
+  );
   const app = buildApp(options.adapt ? options.adapt(deps, config) : deps);
   t.teardown(() => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -141,7 +158,10 @@ export async function createOrderStack(t: Test, options: OrderStackOptions = {})
 }
 
 async function startTokenizer(t: Test): Promise<TestStack> {
-  const stack = await createTestStack(t);
+  const stack = await createTestStack(t, {
+    tenant: orderServiceGrant.tenant,
+    policy: policyFor([{ caller: testCaller, ...orderServiceGrant }]),
+  });
   await stack.app.listen({ host: '127.0.0.1', port: 0 });
   return stack;
 }

@@ -99,6 +99,9 @@ interface Plan {
   card?: VaultRecord['card'];
 }
 
+/** In a `u` regular expression a surrogate pair is one code point: only unpaired halves match. */
+const loneSurrogate = /[\uD800-\uDFFF]/u;
+
 /** Rounds a deterministic tokenization retries when concurrent requests race for the same value. */
 const maxFingerprintRounds = 5;
 
@@ -299,6 +302,20 @@ function planTokenization(input: TokenizeInput): Plan {
       'preserve',
       'preserve applies to format-preserving tokens only.',
     );
+  }
+  // A lone surrogate (`"\ud800"` in JSON) cannot be encoded as UTF-8: it would be stored, fingerprinted and
+  // revealed as U+FFFD, another value than the one sent.
+  if (loneSurrogate.test(input.value)) {
+    throw new InvalidItemError('invalid_value', 'value', 'The value is not well-formed Unicode.');
+  }
+  for (const [key, text] of Object.entries(input.metadata ?? {})) {
+    if (loneSurrogate.test(text)) {
+      throw new InvalidItemError(
+        'invalid_options',
+        `metadata/${key}`,
+        'Metadata must be well-formed Unicode.',
+      );
+    }
   }
   const plan: Plan = {
     value: input.value,

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   AuthenticationError,
@@ -63,6 +64,16 @@ export function registerAccessControl(app: FastifyInstance, options: AccessContr
     // Unknown routes answer 404 to any verified caller; they hold nothing to protect.
     if (operationId !== undefined && !mayCall(caller, operationId)) {
       throw deny(request, { status: 403, reason: 'missing-permission', principal: caller.principal });
+    }
+    // JSON is UTF-8 (RFC 8259). Other bytes would be decoded as U+FFFD: the vault would keep, and later
+    // reveal, another value than the one sent. Refused instead.
+    if (!isUtf8(body)) {
+      throw new ProblemError({
+        type: 'urn:tokenization:problem:malformed-request',
+        title: 'Bad Request',
+        status: 400,
+        detail: 'The request body is not valid UTF-8.',
+      });
     }
     return replayableBody(body);
   });

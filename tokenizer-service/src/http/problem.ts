@@ -1,3 +1,12 @@
+import {
+  fastifyClientProblem,
+  internalProblem,
+  malformedRequestProblem,
+  type Problem,
+  problemContentType,
+  problemType,
+  validationProblem,
+} from '@tokenization/contracts/problem';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   DependencyUnavailableError,
@@ -5,20 +14,6 @@ import {
   TokenNotFoundError,
   TokenSpaceExhaustedError,
 } from '../domain/errors.js';
-
-export const problemContentType = 'application/problem+json';
-
-/** RFC 9457 problem details. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  errors?: { field: string; message: string }[];
-}
-
-const problemType = (slug: string) => `urn:tokenization:problem:${slug}`;
 
 /** An error that is already a client-facing problem. */
 export class ProblemError extends Error {
@@ -38,7 +33,8 @@ export interface ProblemHandlingOptions {
 
 /**
  * The one error handler of the app. Details are fixed texts or field paths: request data (which may hold a
- * card number) is never echoed, and a 5xx says nothing about internals.
+ * card number) is never echoed, and a 5xx says nothing about internals. The answers both services give
+ * alike (contract validation, Fastify's client errors, 500) come from `@tokenization/contracts/problem`.
  */
 export function registerProblemHandling(app: FastifyInstance, options: ProblemHandlingOptions): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -47,6 +43,7 @@ export function registerProblemHandling(app: FastifyInstance, options: ProblemHa
     else request.log.info({ problem: problem.type, status: problem.status }, 'request rejected');
     return sendProblem(request, reply, problem, headers);
   });
+  registerClosingAnswer(app, options);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, {
       type: problemType('not-found'),
@@ -55,6 +52,34 @@ export function registerProblemHandling(app: FastifyInstance, options: ProblemHa
       detail: 'No such route.',
     }),
   );
+}
+
+/**
+ * Once the app is closing (a restart; SIGTERM to the local server), requests still arriving on kept-alive
+ * connections are answered like any unavailability: 503, Retry-After, a problem document, and the
+ * connection closed (Fastify sets `Connection: close`). Fastify's own `return503OnClosing` would answer a
+ * bare JSON 503 without Retry-After. Requests already in progress finish normally.
+ */
+function registerClosingAnswer(app: FastifyInstance, options: ProblemHandlingOptions): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    sendProblem(
+      request,
+      reply,
+      {
+        type: problemType('shutting-down'),
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'The service is restarting; retry later.',
+      },
+      { 'retry-after': String(options.retryAfterSeconds) },
+    );
+    return reply;
+  });
 }
 
 export function sendProblem(
@@ -78,18 +103,7 @@ function toProblem(
     return { problem: { type: problemType('bad-request'), ...error.problem }, headers: error.headers };
   }
   if (error.validation) {
-    return {
-      problem: {
-        type: problemType('validation'),
-        title: 'Bad Request',
-        status: 400,
-        detail: 'The request does not match the API contract.',
-        errors: error.validation.map((issue) => ({
-          field: fieldPointer(error.validationContext ?? 'body', issue),
-          message: issue.message ?? 'is invalid',
-        })),
-      },
-    };
+    return { problem: validationProblem(error.validation, error.validationContext ?? 'body') };
   }
   if (error instanceof InvalidItemError) {
     return {
@@ -133,74 +147,9 @@ function toProblem(
       },
     };
   }
-  const clientProblem = fastifyClientProblems[error.code];
-  if (clientProblem) return { problem: { type: problemType(clientProblem.slug), ...clientProblem.problem } };
-  if (error instanceof SyntaxError || error.statusCode === 400) {
-    // JSON.parse messages quote the body: never pass them on.
-    return {
-      problem: {
-        type: problemType('malformed-request'),
-        title: 'Bad Request',
-        status: 400,
-        detail: 'The request is malformed.',
-      },
-    };
-  }
-  return {
-    problem: {
-      type: problemType('internal'),
-      title: 'Internal Server Error',
-      status: 500,
-      detail: 'An unexpected error occurred.',
-    },
-  };
-}
-
-const fastifyClientProblems: Record<string, { slug: string; problem: Omit<Problem, 'type'> }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: {
-    slug: 'payload-too-large',
-    problem: { title: 'Payload Too Large', status: 413, detail: 'The request body is too large.' },
-  },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    slug: 'unsupported-media-type',
-    problem: {
-      title: 'Unsupported Media Type',
-      status: 415,
-      detail: 'Send the request body as application/json.',
-    },
-  },
-  FST_ERR_CTP_EMPTY_JSON_BODY: {
-    slug: 'malformed-request',
-    problem: { title: 'Bad Request', status: 400, detail: 'The request body is empty.' },
-  },
-  FST_ERR_CTP_INVALID_JSON_BODY: {
-    slug: 'malformed-request',
-    problem: { title: 'Bad Request', status: 400, detail: 'The request body is not valid JSON.' },
-  },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
-    slug: 'malformed-request',
-    problem: {
-      title: 'Bad Request',
-      status: 400,
-      detail: 'The Content-Length header does not match the body.',
-    },
-  },
-};
-
-interface ValidationIssue {
-  instancePath: string;
-  keyword: string;
-  params: Record<string, unknown>;
-  message?: string;
-}
-
-// Property names come from the request: only echo ones that cannot be a card number or markup.
-const safePropertyName = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-
-/** A JSON Pointer to the offending field, e.g. `/body/items/3/value`. */
-function fieldPointer(context: string, issue: ValidationIssue): string {
-  const base = `/${context}${issue.instancePath}`;
-  const property = issue.params.missingProperty ?? issue.params.additionalProperty;
-  if (typeof property !== 'string') return base;
-  return `${base}/${safePropertyName.test(property) ? property : '(unnamed)'}`;
+  const clientProblem = fastifyClientProblem(error.code);
+  if (clientProblem) return { problem: clientProblem };
+  // JSON.parse messages quote the body: never pass them on.
+  if (error instanceof SyntaxError || error.statusCode === 400) return { problem: malformedRequestProblem };
+  return { problem: internalProblem };
 }

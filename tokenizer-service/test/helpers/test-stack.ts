@@ -114,10 +114,14 @@ export interface TestStackOptions {
   policy?: AuthorizationPolicyDocument;
   /** Whose SigV4 keys the app accepts; default: the test caller's. */
   callers?: readonly TestCaller[];
+  /** A DynamoDB Local of the test's own (to stop it mid-test); default: the run's, or `shareWith`'s. */
+  dynamoDbEndpoint?: string;
 }
 
 export async function createTestStack(t: Test, options: TestStackOptions = {}): Promise<TestStack> {
-  const dynamoDb = options.shareWith?.dynamoDb ?? testDynamoDbClient();
+  const dynamoDbEndpoint =
+    options.dynamoDbEndpoint ?? options.shareWith?.config.DYNAMODB_ENDPOINT ?? testDynamoDbEndpoint();
+  const dynamoDb = options.shareWith?.dynamoDb ?? testDynamoDbClient(dynamoDbEndpoint);
   const kms = options.shareWith?.kms ?? (await startLocalKms());
   const tableName = options.shareWith?.tableName ?? uniqueTableName('vault');
   if (!options.shareWith) {
@@ -135,7 +139,7 @@ export async function createTestStack(t: Test, options: TestStackOptions = {}): 
     AWS_REGION: testRegion,
     TOKEN_VAULT_TABLE_NAME: tableName,
     KMS_KEY_ARN: kms.keyArn,
-    DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
+    DYNAMODB_ENDPOINT: dynamoDbEndpoint,
     KMS_ENDPOINT: kms.endpoint,
     DEPENDENCY_TIMEOUT_MS: '1000',
     AUTHORIZATION_POLICY: JSON.stringify(policy),

@@ -1,0 +1,61 @@
+// Registers a service's contract operations as Fastify routes: one per operation, validated by the
+// contract's own schemas. Both services use it; this module imports Fastify's types only.
+import type { FastifyInstance, onRequestHookHandler, RouteHandlerMethod } from 'fastify';
+import { type OpenApiDocument, type OperationRoute, operationRoutes } from './operations.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The contract operation a route implements (set by `registerOperations`). */
+    operationId?: string;
+  }
+}
+
+export interface OperationOptions {
+  /**
+   * Runs first (onRequest) for the operations whose contract requires a security scheme. Without it, no
+   * route gets a hook of its own: the app authenticates every request itself (the tokenizer does).
+   */
+  authenticate?: onRequestHookHandler;
+}
+
+/**
+ * Registers one route per contract operation, with `config.operationId` set, validated by the contract's
+ * own schemas and, with `authenticate`, authenticated as the contract's `security` says. Fails at start
+ * when an operation has no handler or a handler no operation, so an app and its contract cannot drift
+ * apart.
+ */
+export function registerOperations(
+  app: FastifyInstance,
+  document: OpenApiDocument,
+  handlers: Record<string, RouteHandlerMethod>,
+  options: OperationOptions = {},
+): void {
+  const routes = operationRoutes(document);
+  const missing = routes.filter((route) => !handlers[route.operationId]).map((route) => route.operationId);
+  const unknown = Object.keys(handlers).filter((id) => !routes.some((route) => route.operationId === id));
+  if (missing.length > 0 || unknown.length > 0) {
+    throw new Error(
+      `contract and handlers differ: missing [${missing.join(', ')}], unknown [${unknown.join(', ')}]`,
+    );
+  }
+  for (const route of routes) {
+    const authenticate =
+      options.authenticate && requiresSecurity(document, route) ? options.authenticate : undefined;
+    app.route({
+      method: route.method,
+      url: route.url,
+      schema: route.schema,
+      config: { operationId: route.operationId },
+      // Authentication first: a caller without credentials learns nothing, not even how the body is judged.
+      ...(authenticate ? { onRequest: authenticate } : {}),
+      handler: handlers[route.operationId] as RouteHandlerMethod,
+    });
+  }
+}
+
+/** An operation's own `security` overrides the document's; `[]` (or `[{}]`) means public. */
+export function requiresSecurity(document: OpenApiDocument, route: OperationRoute): boolean {
+  const operation = document.paths[route.path]?.[route.method.toLowerCase() as 'get'];
+  const security = (operation?.security ?? document.security ?? []) as Record<string, unknown>[];
+  return security.length > 0 && security.every((requirement) => Object.keys(requirement).length > 0);
+}

@@ -1,0 +1,142 @@
+// Cold start: each Lambda bundle built as the CDK stacks build it, its minified size, and the wall time of a
+// fresh `node` process that loads it and answers a first API Gateway event, against a bare `node -e 0`.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { build } from 'esbuild';
+import { lambdaBundling } from '../../../infra/lib/lambda-bundling.js';
+import { healthProbeEvent, invokeBundleScript, invokeResult } from '../test-support/lambda-invoke.js';
+import { median } from './stats.js';
+
+export interface LambdaUnderTest {
+  name: string;
+  /** The Lambda entry, relative to the repository root. */
+  entry: string;
+  /** The function's environment as the CDK stack sets it, with the local stack's endpoints. */
+  environment: Record<string, string>;
+  /** The verified caller API Gateway would report (the tokenizer's API uses AWS_IAM). */
+  userArn?: string;
+}
+
+export interface ColdStartResult {
+  name: string;
+  bundleBytes: number;
+  sourceMapBytes: number;
+  /** Median spawn-to-exit milliseconds of `node` importing the bundle and answering GET /health/live. */
+  medianMs: number;
+  samplesMs: number[];
+}
+
+export interface ColdStartReport {
+  /** Median spawn-to-exit milliseconds of `node -e 0` on this machine. */
+  bareNodeMedianMs: number;
+  bareNodeSamplesMs: number[];
+  lambdas: ColdStartResult[];
+}
+
+/** Bundles every Lambda, then times `runs` fresh processes of each (after one untimed run that warms the disk cache). */
+export async function measureColdStarts(
+  repositoryRoot: string,
+  lambdas: LambdaUnderTest[],
+  runs: number,
+  onStep: (what: string) => void = () => {},
+): Promise<ColdStartReport> {
+  const outdir = await mkdtemp(join(tmpdir(), 'bench-bundles-'));
+  try {
+    const bundles = [];
+    for (const lambda of lambdas) {
+      onStep(`bundling ${lambda.name}`);
+      bundles.push({
+        lambda,
+        file: await bundleLambda(repositoryRoot, lambda.entry, join(outdir, lambda.name)),
+      });
+    }
+    onStep('timing node -e 0');
+    const bare = await timeRuns(runs, () => timeProcess(['-e', '0'], {}));
+    const results: ColdStartResult[] = [];
+    for (const { lambda, file } of bundles) {
+      onStep(`timing the ${lambda.name} bundle`);
+      const script = invokeBundleScript(file, healthProbeEvent(lambda.userArn));
+      const samples = await timeRuns(runs, () =>
+        timeProcess(['--input-type=module', '-e', script], lambda.environment, (output) => {
+          const { statusCode } = invokeResult(output);
+          if (statusCode !== 200) throw new Error(`${lambda.name}: GET /health/live answered ${statusCode}`);
+        }),
+      );
+      results.push({
+        name: lambda.name,
+        bundleBytes: (await stat(file)).size,
+        sourceMapBytes: (await stat(`${file}.map`)).size,
+        medianMs: median(samples),
+        samplesMs: samples,
+      });
+    }
+    return { bareNodeMedianMs: median(bare), bareNodeSamplesMs: bare, lambdas: results };
+  } finally {
+    await rm(outdir, { recursive: true, force: true });
+  }
+}
+
+/** esbuild with the settings NodejsFunction gets from ServiceFunction (infra/lib/lambda-bundling.ts). */
+async function bundleLambda(repositoryRoot: string, entry: string, outdir: string): Promise<string> {
+  const outfile = join(outdir, 'index.mjs');
+  await build({
+    absWorkingDir: repositoryRoot,
+    entryPoints: [join(repositoryRoot, entry)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile,
+    target: lambdaBundling.target,
+    minify: lambdaBundling.minify,
+    sourcemap: lambdaBundling.sourceMap,
+    mainFields: [...lambdaBundling.mainFields],
+    banner: { js: lambdaBundling.banner },
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+async function timeRuns(runs: number, once: () => Promise<number>): Promise<number[]> {
+  await once(); // untimed: the first run pays for reading the files from disk
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) samples.push(await once());
+  return samples;
+}
+
+/** Milliseconds from spawning `node args` until it exits; a failure or a rejected `check` throws. */
+function timeProcess(
+  args: string[],
+  environment: Record<string, string>,
+  check: (stdout: string) => void = () => {},
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, {
+      env: { PATH: process.env.PATH ?? '', ...environment },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const elapsed = performance.now() - started;
+      if (code !== 0)
+        return reject(new Error(`node ${args[0]} exited with ${code}: ${stderr.slice(0, 500)}`));
+      try {
+        check(stdout);
+        resolve(elapsed);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}

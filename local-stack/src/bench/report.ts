@@ -1,0 +1,304 @@
+// What a bench run records (the JSON written to bench-results/), and the comparisons derived from it.
+import type { ColdStartReport } from './cold-start.js';
+import {
+  type BenchOptions,
+  type FloorName,
+  floorNames,
+  type ScenarioName,
+  scenarioNames,
+} from './options.js';
+import type { LatencySummary } from './stats.js';
+import type { BarChart } from './svg-chart.js';
+
+/** `service`: the tokenizer as built; `sample`: its sample-per-item-signing mode; `floor`: the raw floor. */
+export type Variant = 'service' | 'sample' | 'floor';
+
+export interface ScenarioRun {
+  scenario: ScenarioName | FloorName;
+  variant: Variant;
+  concurrency: number;
+  itemsPerRequest: number;
+  windowMs: number;
+  /** Successful requests inside the window, each counted for the share of its duration inside it. */
+  requestsInWindow: number;
+  /** Failed requests that overlapped the window. */
+  failed: number;
+  requestsPerSecond: number;
+  itemsPerSecond: number;
+  /** Items answered from the end of the warm-up until every worker stopped: the base of the per-item costs. */
+  itemsAfterWarmup: number;
+  latencyMs: LatencySummary;
+  /** KMS calls per 1,000 items after the warm-up (null when the run makes no KMS calls by design). */
+  kmsCallsPer1000: number | null;
+  kmsCalls: Record<string, number>;
+  /** CPU microseconds per item, per process (tokenizer, orders, dynamodb, bench), after the warm-up. */
+  cpuMicrosPerItem: Record<string, number>;
+  /** Cores each process kept busy on average after the warm-up (1 = one core). */
+  cpuCores: Record<string, number>;
+  failures: string[];
+  notes: string[];
+}
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  machine: { cpus: number; cpuModel: string; node: string; platform: string; memoryGiB: number };
+  options: Omit<BenchOptions, 'help' | 'out'>;
+  /** Size of the vault item the store floor copies. */
+  vaultItemBytes?: number;
+  runs: ScenarioRun[];
+  coldStart?: ColdStartReport;
+  /** Lines the services printed besides their JSON logs (warnings), with how often. */
+  serviceMessages?: Record<string, number>;
+}
+
+/** The store floor each scenario is compared with (per item); orders do several writes and a call. */
+const storeFloorOf: Partial<Record<ScenarioName, FloorName>> = {
+  tokenize: 'dynamodb-put',
+  'tokenize-batch': 'dynamodb-put',
+  'tokenize-deterministic': 'dynamodb-put',
+  detokenize: 'dynamodb-get',
+  'detokenize-batch': 'dynamodb-get',
+};
+
+const cipherScenarios: ScenarioName[] = [
+  'tokenize',
+  'tokenize-batch',
+  'tokenize-deterministic',
+  'detokenize',
+  'detokenize-batch',
+];
+
+export const floorLabels: Record<FloorName, string> = {
+  'dynamodb-put': 'DynamoDB PutItem',
+  'dynamodb-get': 'DynamoDB GetItem',
+  'aes-256-gcm': 'AES-256-GCM',
+};
+
+/** One line of the results table. Ratios compare items per second at the same concurrency. */
+export interface TableRow {
+  label: string;
+  variant: Variant;
+  concurrency: number;
+  requestsPerSecond: number;
+  itemsPerSecond: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  failed: number;
+  kmsCallsPer1000: number | null;
+  /** Tokenizer CPU µs per item (the sample tokenizer's for sample rows). */
+  tokenizerCpuMicros: number | null;
+  /** service ÷ its store floor (PutItem or GetItem). */
+  ofStore: number | null;
+  /** service ÷ AES-256-GCM in-process. */
+  ofCipher: number | null;
+  /** service ÷ the sample design. */
+  overSample: number | null;
+}
+
+export function rowLabel(run: Pick<ScenarioRun, 'scenario' | 'variant'>): string {
+  if (run.variant === 'floor') return `floor: ${floorLabels[run.scenario as FloorName]}`;
+  return run.variant === 'sample' ? `${run.scenario} (sample design)` : run.scenario;
+}
+
+/** The table's rows: each scenario at each concurrency, its sample-design rows after it, the floors last. */
+export function tableRows(runs: readonly ScenarioRun[]): TableRow[] {
+  const find = (scenario: string, variant: Variant, concurrency: number) =>
+    runs.find(
+      (run) => run.scenario === scenario && run.variant === variant && run.concurrency === concurrency,
+    );
+  const ratio = (run: ScenarioRun, other: ScenarioRun | undefined) =>
+    other && other.itemsPerSecond > 0 ? run.itemsPerSecond / other.itemsPerSecond : null;
+  // Each scenario's rows, its sample-design rows after them, by concurrency; the floors last.
+  const variants: Variant[] = ['service', 'sample', 'floor'];
+  const scenarios: string[] = [...scenarioNames, ...floorNames];
+  const sorted = [...runs].sort(
+    (a, b) =>
+      Number(a.variant === 'floor') - Number(b.variant === 'floor') ||
+      scenarios.indexOf(a.scenario) - scenarios.indexOf(b.scenario) ||
+      variants.indexOf(a.variant) - variants.indexOf(b.variant) ||
+      a.concurrency - b.concurrency,
+  );
+  return sorted.map((run) => {
+    const isService = run.variant === 'service';
+    const scenario = run.scenario as ScenarioName;
+    const storeFloor = storeFloorOf[scenario];
+    const cpu =
+      run.variant === 'sample'
+        ? run.cpuMicrosPerItem['sample tokenizer']
+        : run.variant === 'service'
+          ? run.cpuMicrosPerItem.tokenizer
+          : undefined;
+    return {
+      label: rowLabel(run),
+      variant: run.variant,
+      concurrency: run.concurrency,
+      requestsPerSecond: run.requestsPerSecond,
+      itemsPerSecond: run.itemsPerSecond,
+      p50: run.latencyMs.p50,
+      p95: run.latencyMs.p95,
+      p99: run.latencyMs.p99,
+      failed: run.failed,
+      kmsCallsPer1000: run.kmsCallsPer1000,
+      tokenizerCpuMicros: cpu ?? null,
+      ofStore: isService && storeFloor ? ratio(run, find(storeFloor, 'floor', run.concurrency)) : null,
+      ofCipher:
+        isService && cipherScenarios.includes(scenario)
+          ? ratio(run, find('aes-256-gcm', 'floor', run.concurrency))
+          : null,
+      overSample: isService ? ratio(run, find(run.scenario, 'sample', run.concurrency)) : null,
+    };
+  });
+}
+
+const headers = [
+  'scenario',
+  'conc.',
+  'req/s',
+  'items/s',
+  'p50 ms',
+  'p95 ms',
+  'p99 ms',
+  'errors',
+  'KMS calls /1k items',
+  'tokenizer CPU µs/item',
+  '÷ store floor',
+  '÷ AES-GCM floor',
+  '× sample design',
+];
+
+function cells(row: TableRow): string[] {
+  return [
+    row.label,
+    String(row.concurrency),
+    formatRate(row.requestsPerSecond),
+    formatRate(row.itemsPerSecond),
+    formatMs(row.p50),
+    formatMs(row.p95),
+    formatMs(row.p99),
+    String(row.failed),
+    row.kmsCallsPer1000 === null ? '–' : formatRate(row.kmsCallsPer1000),
+    row.tokenizerCpuMicros === null ? '–' : Math.round(row.tokenizerCpuMicros).toLocaleString('en-US'),
+    row.ofStore === null ? '' : `${(row.ofStore * 100).toFixed(0)}%`,
+    row.ofCipher === null ? '' : `${(row.ofCipher * 100).toFixed(row.ofCipher < 0.1 ? 1 : 0)}%`,
+    row.overSample === null ? '' : `${row.overSample.toFixed(1)}×`,
+  ];
+}
+
+/** The table for a terminal: aligned columns, numbers to the right. */
+export function consoleTable(rows: readonly TableRow[]): string {
+  const body = rows.map(cells);
+  const widths = headers.map((header, i) =>
+    Math.max(header.length, ...body.map((line) => (line[i] ?? '').length)),
+  );
+  const line = (values: string[]) =>
+    values
+      .map((value, i) => (i === 0 ? value.padEnd(widths[i] ?? 0) : value.padStart(widths[i] ?? 0)))
+      .join('  ');
+  return [line(headers), widths.map((width) => '─'.repeat(width)).join('  '), ...body.map(line)].join('\n');
+}
+
+/** The same table in GitHub markdown. */
+export function markdownTable(rows: readonly TableRow[]): string {
+  const line = (values: string[]) => `| ${values.join(' | ')} |`;
+  const align = headers.map((_, i) => (i === 0 ? ':--' : '--:'));
+  return [line(headers), line(align), ...rows.map((row) => line(cells(row)))].join('\n');
+}
+
+/** Cold start as a small table: bundle sizes and medians against a bare node start. */
+export function coldStartTable(report: ColdStartReport, markdown = false): string {
+  const rows = [
+    ['process', 'bundle (minified)', 'source map', 'median ms', '× node -e 0'],
+    ['node -e 0', '', '', report.bareNodeMedianMs.toFixed(0), '1.0×'],
+    ...report.lambdas.map((lambda) => [
+      `${lambda.name} Lambda, first event`,
+      `${(lambda.bundleBytes / 1024 / 1024).toFixed(2)} MB`,
+      `${(lambda.sourceMapBytes / 1024 / 1024).toFixed(2)} MB`,
+      lambda.medianMs.toFixed(0),
+      `${(lambda.medianMs / report.bareNodeMedianMs).toFixed(1)}×`,
+    ]),
+  ];
+  if (markdown) {
+    const line = (values: string[]) => `| ${values.join(' | ')} |`;
+    return [
+      line(rows[0] as string[]),
+      line([':--', '--:', '--:', '--:', '--:']),
+      ...rows.slice(1).map(line),
+    ].join('\n');
+  }
+  const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  return rows
+    .map((row) =>
+      row
+        .map((value, i) => (i === 0 ? value.padEnd(widths[i] ?? 0) : value.padStart(widths[i] ?? 0)))
+        .join('  '),
+    )
+    .join('\n');
+}
+
+export function formatRate(value: number): string {
+  if (!Number.isFinite(value)) return '–';
+  if (value >= 100) return Math.round(value).toLocaleString('en-US');
+  if (value >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}
+
+function formatMs(value: number): string {
+  if (!Number.isFinite(value)) return '–';
+  return value >= 100 ? value.toFixed(0) : value.toFixed(1);
+}
+
+const tones = [
+  {
+    variant: 'service',
+    name: 'the tokenizer and order service',
+    colors: ['#9ecae1', '#4292c6', '#08519c', '#08306b'],
+  },
+  {
+    variant: 'sample',
+    name: "the original sample's design (one KMS call per item, signing suite)",
+    colors: ['#fdd0a2', '#fd8d3c', '#d94801', '#8c2d04'],
+  },
+  {
+    variant: 'floor',
+    name: 'raw floor: DynamoDB Local alone, AES-256-GCM alone',
+    colors: ['#d9d9d9', '#969696', '#525252', '#252525'],
+  },
+] as const;
+
+/** Items per second of every run, grouped by scenario (the sample design next to it, the floors last). */
+export function throughputChart(report: Pick<BenchReport, 'runs' | 'machine' | 'options'>): BarChart {
+  const concurrencies = [...new Set(report.runs.map((run) => run.concurrency))].sort((a, b) => a - b);
+  const series = concurrencies.map((concurrency) => `concurrency ${concurrency}`);
+  const present = tones.filter((tone) => report.runs.some((run) => run.variant === tone.variant));
+  const groups = new Map<string, BarChart['groups'][number]>();
+  for (const row of tableRows(report.runs)) {
+    const run = report.runs.find(
+      (candidate) => rowLabel(candidate) === row.label && candidate.concurrency === row.concurrency,
+    );
+    if (!run) continue;
+    const label =
+      run.variant === 'floor'
+        ? floorLabels[run.scenario as FloorName].replace(' ', '\n')
+        : `${run.scenario.replace('-', '\n')}${run.variant === 'sample' ? '\n(sample)' : ''}`;
+    const group = groups.get(label) ?? {
+      label,
+      values: {},
+      tone: present.findIndex((tone) => tone.variant === run.variant),
+    };
+    group.values[`concurrency ${run.concurrency}`] = run.itemsPerSecond;
+    groups.set(label, group);
+  }
+  const { machine, options } = report;
+  return {
+    title: 'Throughput on the local stack: items per second (log scale)',
+    subtitle:
+      `concurrency ${concurrencies.join(', ')} (light to dark); ${machine.cpus} cores, ${machine.cpuModel}, ` +
+      `Node ${machine.node}; ${options.durationSeconds} s per run after ${options.warmupSeconds} s warm-up`,
+    yLabel: 'items per second',
+    series,
+    tones: present.map((tone) => ({ name: tone.name, colors: [...tone.colors] })),
+    groups: [...groups.values()],
+  };
+}

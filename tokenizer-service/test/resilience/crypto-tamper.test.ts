@@ -1,0 +1,218 @@
+// Crypto tamper tests over the whole stack: a vault item's ciphertext is replaced in DynamoDB (as someone
+// with write access to the table could) by another token's, another tenant's, a truncated or bit-flipped
+// one, or a fresh encryption under another encryption context, key or algorithm suite. Detokenize must
+// refuse each (`integrity_error`, no value), keep answering the untouched tokens of the same request, and
+// record the refusal in the audit event. tokens-api.test.ts covers the plain copies without the audit;
+// encryption-sdk-cipher.test.ts the cipher alone.
+import {
+  AlgorithmSuiteIdentifier,
+  buildClient,
+  CommitmentPolicy,
+  KmsKeyringNode,
+} from '@aws-crypto/client-node';
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { KMS } from '@aws-sdk/client-kms';
+import { startLocalKms } from '@tokenization/local-stack/local-kms';
+import t from 'tap';
+import { encryptionContextPurpose } from '../../src/adapters/encryption-sdk-cipher.js';
+import { tokenKey } from '../../src/adapters/vault-table.js';
+import {
+  assertNoCardNumberLogged,
+  createTestStack,
+  type TestStack,
+  testCardNumbers,
+} from '../helpers/test-stack.js';
+
+const [visa, mastercard, amex, discover, jcb] = testCardNumbers;
+
+const committing = buildClient({
+  commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT,
+  maxEncryptedDataKeys: 1,
+});
+// Only to forge a downgraded ciphertext: the tokenizer itself requires a committing suite.
+const nonCommitting = buildClient(CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
+
+/** The tokenizer's plaintext frame (`version | token length | token | value`), as an attacker would build it. */
+function frame(token: string, value: string): Buffer {
+  const tokenBytes = Buffer.from(token);
+  const header = Buffer.alloc(3);
+  header.writeUInt8(1, 0);
+  header.writeUInt16BE(tokenBytes.length, 1);
+  return Buffer.concat([header, tokenBytes, Buffer.from(value)]);
+}
+
+function keyringFor(endpoint: string, keyArn: string): KmsKeyringNode {
+  const client = new KMS({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  return new KmsKeyringNode({ generatorKeyId: keyArn, clientProvider: () => client });
+}
+
+function flipBit(bytes: Uint8Array, index: number): Uint8Array {
+  const copy = Uint8Array.from(bytes);
+  const at = index < 0 ? copy.length + index : index;
+  copy[at] = (copy[at] ?? 0) ^ 0x01;
+  return copy;
+}
+
+async function ciphertextOf(stack: TestStack, tenant: string, token: string): Promise<Uint8Array> {
+  const { Item } = await stack.dynamoDb.send(
+    new GetItemCommand({ TableName: stack.tableName, Key: { pk: { S: tokenKey(tenant, token) } } }),
+  );
+  const bytes = Item?.ciphertext?.B;
+  if (!bytes) throw new Error('no such item');
+  return bytes;
+}
+
+async function replaceCiphertext(stack: TestStack, tenant: string, token: string, ciphertext: Uint8Array) {
+  await stack.dynamoDb.send(
+    new UpdateItemCommand({
+      TableName: stack.tableName,
+      Key: { pk: { S: tokenKey(tenant, token) } },
+      UpdateExpression: 'SET ciphertext = :c',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':c': { B: ciphertext } },
+    }),
+  );
+}
+
+async function tokenize(stack: TestStack, value: string, options: Record<string, unknown> = {}) {
+  const response = await stack.inject({ method: 'POST', url: '/v1/tokens', payload: { value, ...options } });
+  return response.json().token as string;
+}
+
+t.test('tampered ciphertexts are refused as integrity_error, and the audit event says so', async (t) => {
+  const tenantA = await createTestStack(t);
+  const tenantB = await createTestStack(t, { shareWith: tenantA, tenant: 'tenant-b' });
+  const otherKms = await startLocalKms();
+  t.teardown(() => otherKms.close());
+  const vaultKeyring = keyringFor(tenantA.kms.endpoint, tenantA.kms.keyArn);
+  const foreignKeyring = keyringFor(otherKms.endpoint, otherKms.keyArn);
+  const context = (tenant: string) => ({ purpose: encryptionContextPurpose, tenant });
+
+  const neighbour = await tokenize(tenantA, mastercard as string);
+  const otherTenantToken = await tokenize(tenantB, amex as string);
+  const good = await tokenize(tenantA, discover as string);
+
+  /** How each case makes the victim's new ciphertext from its own. */
+  const cases: [string, (victim: string, own: Uint8Array) => Promise<Uint8Array>][] = [
+    [
+      'the ciphertext of another token of the tenant',
+      async () => ciphertextOf(tenantA, 'default', neighbour),
+    ],
+    [
+      "the ciphertext of another tenant's token",
+      async () => ciphertextOf(tenantA, 'tenant-b', otherTenantToken),
+    ],
+    ['truncated by one byte', async (_, own) => own.subarray(0, own.length - 1)],
+    ['truncated to its first half', async (_, own) => own.subarray(0, Math.floor(own.length / 2))],
+    ['truncated to 8 bytes', async (_, own) => own.subarray(0, 8)],
+    ['a bit flipped in the algorithm suite id', async (_, own) => flipBit(own, 2)],
+    ['a bit flipped in the header (message id)', async (_, own) => flipBit(own, 10)],
+    ['a bit flipped in the encrypted body', async (_, own) => flipBit(own, Math.floor(own.length * 0.8))],
+    ['a bit flipped in the authentication tag', async (_, own) => flipBit(own, -1)],
+    [
+      'encrypted again under another purpose',
+      async (victim) =>
+        (
+          await committing.encrypt(vaultKeyring, frame(victim, jcb as string), {
+            encryptionContext: { purpose: 'other', tenant: 'default' },
+          })
+        ).result,
+    ],
+    [
+      'encrypted again under another tenant',
+      async (victim) =>
+        (
+          await committing.encrypt(vaultKeyring, frame(victim, jcb as string), {
+            encryptionContext: context('tenant-b'),
+          })
+        ).result,
+    ],
+    [
+      'encrypted under another KMS key, with the right context',
+      async (victim) =>
+        (
+          await committing.encrypt(foreignKeyring, frame(victim, jcb as string), {
+            encryptionContext: context('default'),
+          })
+        ).result,
+    ],
+    [
+      'downgraded to a non-committing suite, with the right key and context',
+      async (victim) =>
+        (
+          await nonCommitting.encrypt(vaultKeyring, frame(victim, jcb as string), {
+            encryptionContext: context('default'),
+            suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA256,
+          })
+        ).result,
+    ],
+  ];
+
+  for (const [name, forge] of cases) {
+    await t.test(name, async (t) => {
+      const victim = await tokenize(tenantA, visa as string);
+      await replaceCiphertext(
+        tenantA,
+        'default',
+        victim,
+        await forge(victim, await ciphertextOf(tenantA, 'default', victim)),
+      );
+      const from = tenantA.auditEvents.length;
+      const response = await tenantA.inject({
+        method: 'POST',
+        url: '/v1/detokenize',
+        payload: { tokens: [victim, good] },
+      });
+      t.equal(response.statusCode, 200, 'the request is answered item by item');
+      const [refused, revealed] = response.json().results;
+      t.same(refused, {
+        token: victim,
+        error: {
+          code: 'integrity_error',
+          message: 'The stored ciphertext does not belong to this token; it was refused.',
+        },
+      });
+      t.same(revealed, { token: good, value: discover }, 'the untouched token still detokenizes');
+      for (const card of [visa, mastercard, amex, jcb])
+        t.notOk(response.body.includes(card as string), 'no value');
+      t.match(tenantA.auditEvents.slice(from), [
+        {
+          audit: true,
+          event: 'detokenize',
+          outcome: 'allowed',
+          tokens: [victim, good],
+          results: [
+            { token: victim, outcome: 'integrity_error' },
+            { token: good, outcome: 'revealed' },
+          ],
+        },
+      ]);
+      const masked = await tenantA.inject({
+        method: 'POST',
+        url: '/v1/detokenize',
+        payload: { tokens: [victim], reveal: 'masked' },
+      });
+      t.equal(masked.json().results[0].error.code, 'integrity_error', 'a masked reveal is refused too');
+    });
+  }
+});
+
+t.test('a tampered one-time token spends no use: restored, it reveals once', async (t) => {
+  const stack = await createTestStack(t);
+  const token = await tokenize(stack, visa as string, { maxUses: 1 });
+  const original = await ciphertextOf(stack, 'default', token);
+  await replaceCiphertext(stack, 'default', token, flipBit(original, -1));
+  const detokenize = () =>
+    stack.inject({ method: 'POST', url: '/v1/detokenize', payload: { tokens: [token] } });
+  t.equal((await detokenize()).json().results[0].error.code, 'integrity_error');
+  t.match(stack.auditEvents.at(-1), { results: [{ token, outcome: 'integrity_error' }] });
+  await replaceCiphertext(stack, 'default', token, original);
+  t.same((await detokenize()).json().results[0], { token, value: visa }, 'the use was still there');
+  t.equal((await detokenize()).json().results[0].error.code, 'exhausted');
+});
+
+assertNoCardNumberLogged(t);

@@ -127,6 +127,7 @@ export const tokenizerDocument: OpenApiDocument = {
               "application/json": {
                 "schema": {
                   "type": "object",
+                  "description": "The new token. A `card_number` value's result always has its `card` facts.",
                   "additionalProperties": false,
                   "required": [
                     "token",
@@ -135,6 +136,48 @@ export const tokenizerDocument: OpenApiDocument = {
                     "format",
                     "deterministic"
                   ],
+                  "if": {
+                    "properties": {
+                      "type": {
+                        "const": "card_number"
+                      }
+                    }
+                  },
+                  "then": {
+                    "required": [
+                      "card"
+                    ],
+                    "properties": {
+                      "card": {
+                        "type": "object",
+                        "description": "What an application may keep about a card: its last four digits and its brand.",
+                        "additionalProperties": false,
+                        "required": [
+                          "last4",
+                          "brand"
+                        ],
+                        "properties": {
+                          "last4": {
+                            "type": "string",
+                            "pattern": "^[0-9]{4}$"
+                          },
+                          "brand": {
+                            "type": "string",
+                            "enum": [
+                              "visa",
+                              "mastercard",
+                              "amex",
+                              "discover",
+                              "jcb",
+                              "diners",
+                              "unionpay",
+                              "unknown"
+                            ]
+                          }
+                        }
+                      }
+                    }
+                  },
                   "properties": {
                     "token": {
                       "type": "string",
@@ -742,6 +785,7 @@ export const tokenizerDocument: OpenApiDocument = {
                         "oneOf": [
                           {
                             "type": "object",
+                            "description": "The new token. A `card_number` value's result always has its `card` facts.",
                             "additionalProperties": false,
                             "required": [
                               "token",
@@ -750,6 +794,48 @@ export const tokenizerDocument: OpenApiDocument = {
                               "format",
                               "deterministic"
                             ],
+                            "if": {
+                              "properties": {
+                                "type": {
+                                  "const": "card_number"
+                                }
+                              }
+                            },
+                            "then": {
+                              "required": [
+                                "card"
+                              ],
+                              "properties": {
+                                "card": {
+                                  "type": "object",
+                                  "description": "What an application may keep about a card: its last four digits and its brand.",
+                                  "additionalProperties": false,
+                                  "required": [
+                                    "last4",
+                                    "brand"
+                                  ],
+                                  "properties": {
+                                    "last4": {
+                                      "type": "string",
+                                      "pattern": "^[0-9]{4}$"
+                                    },
+                                    "brand": {
+                                      "type": "string",
+                                      "enum": [
+                                        "visa",
+                                        "mastercard",
+                                        "amex",
+                                        "discover",
+                                        "jcb",
+                                        "diners",
+                                        "unionpay",
+                                        "unknown"
+                                      ]
+                                    }
+                                  }
+                                }
+                              }
+                            },
                             "properties": {
                               "token": {
                                 "type": "string",
@@ -1758,6 +1844,7 @@ export const tokenizerDocument: OpenApiDocument = {
               "application/json": {
                 "schema": {
                   "type": "object",
+                  "description": "What is known about a token, never its value. A `card_number` token has its `card` facts.",
                   "additionalProperties": false,
                   "required": [
                     "token",
@@ -1768,6 +1855,48 @@ export const tokenizerDocument: OpenApiDocument = {
                     "status",
                     "metadata"
                   ],
+                  "if": {
+                    "properties": {
+                      "type": {
+                        "const": "card_number"
+                      }
+                    }
+                  },
+                  "then": {
+                    "required": [
+                      "card"
+                    ],
+                    "properties": {
+                      "card": {
+                        "type": "object",
+                        "description": "What an application may keep about a card: its last four digits and its brand.",
+                        "additionalProperties": false,
+                        "required": [
+                          "last4",
+                          "brand"
+                        ],
+                        "properties": {
+                          "last4": {
+                            "type": "string",
+                            "pattern": "^[0-9]{4}$"
+                          },
+                          "brand": {
+                            "type": "string",
+                            "enum": [
+                              "visa",
+                              "mastercard",
+                              "amex",
+                              "discover",
+                              "jcb",
+                              "diners",
+                              "unionpay",
+                              "unknown"
+                            ]
+                          }
+                        }
+                      }
+                    }
+                  },
                   "properties": {
                     "token": {
                       "type": "string",
@@ -3071,6 +3200,7 @@ export const tokenizerDocument: OpenApiDocument = {
       },
       "TokenizeResult": {
         "type": "object",
+        "description": "The new token. A `card_number` value's result always has its `card` facts.",
         "additionalProperties": false,
         "required": [
           "token",
@@ -3079,6 +3209,48 @@ export const tokenizerDocument: OpenApiDocument = {
           "format",
           "deterministic"
         ],
+        "if": {
+          "properties": {
+            "type": {
+              "const": "card_number"
+            }
+          }
+        },
+        "then": {
+          "required": [
+            "card"
+          ],
+          "properties": {
+            "card": {
+              "type": "object",
+              "description": "What an application may keep about a card: its last four digits and its brand.",
+              "additionalProperties": false,
+              "required": [
+                "last4",
+                "brand"
+              ],
+              "properties": {
+                "last4": {
+                  "type": "string",
+                  "pattern": "^[0-9]{4}$"
+                },
+                "brand": {
+                  "type": "string",
+                  "enum": [
+                    "visa",
+                    "mastercard",
+                    "amex",
+                    "discover",
+                    "jcb",
+                    "diners",
+                    "unionpay",
+                    "unknown"
+                  ]
+                }
+              }
+            }
+          }
+        },
         "properties": {
           "token": {
             "type": "string",
@@ -3255,6 +3427,7 @@ export const tokenizerDocument: OpenApiDocument = {
               "oneOf": [
                 {
                   "type": "object",
+                  "description": "The new token. A `card_number` value's result always has its `card` facts.",
                   "additionalProperties": false,
                   "required": [
                     "token",
@@ -3263,6 +3436,48 @@ export const tokenizerDocument: OpenApiDocument = {
                     "format",
                     "deterministic"
                   ],
+                  "if": {
+                    "properties": {
+                      "type": {
+                        "const": "card_number"
+                      }
+                    }
+                  },
+                  "then": {
+                    "required": [
+                      "card"
+                    ],
+                    "properties": {
+                      "card": {
+                        "type": "object",
+                        "description": "What an application may keep about a card: its last four digits and its brand.",
+                        "additionalProperties": false,
+                        "required": [
+                          "last4",
+                          "brand"
+                        ],
+                        "properties": {
+                          "last4": {
+                            "type": "string",
+                            "pattern": "^[0-9]{4}$"
+                          },
+                          "brand": {
+                            "type": "string",
+                            "enum": [
+                              "visa",
+                              "mastercard",
+                              "amex",
+                              "discover",
+                              "jcb",
+                              "diners",
+                              "unionpay",
+                              "unknown"
+                            ]
+                          }
+                        }
+                      }
+                    }
+                  },
                   "properties": {
                     "token": {
                       "type": "string",
@@ -3639,6 +3854,7 @@ export const tokenizerDocument: OpenApiDocument = {
       },
       "TokenMetadata": {
         "type": "object",
+        "description": "What is known about a token, never its value. A `card_number` token has its `card` facts.",
         "additionalProperties": false,
         "required": [
           "token",
@@ -3649,6 +3865,48 @@ export const tokenizerDocument: OpenApiDocument = {
           "status",
           "metadata"
         ],
+        "if": {
+          "properties": {
+            "type": {
+              "const": "card_number"
+            }
+          }
+        },
+        "then": {
+          "required": [
+            "card"
+          ],
+          "properties": {
+            "card": {
+              "type": "object",
+              "description": "What an application may keep about a card: its last four digits and its brand.",
+              "additionalProperties": false,
+              "required": [
+                "last4",
+                "brand"
+              ],
+              "properties": {
+                "last4": {
+                  "type": "string",
+                  "pattern": "^[0-9]{4}$"
+                },
+                "brand": {
+                  "type": "string",
+                  "enum": [
+                    "visa",
+                    "mastercard",
+                    "amex",
+                    "discover",
+                    "jcb",
+                    "diners",
+                    "unionpay",
+                    "unknown"
+                  ]
+                }
+              }
+            }
+          }
+        },
         "properties": {
           "token": {
             "type": "string",

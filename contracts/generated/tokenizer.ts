@@ -197,6 +197,7 @@ export interface components {
             /** @enum {string} */
             brand: "visa" | "mastercard" | "amex" | "discover" | "jcb" | "diners" | "unionpay" | "unknown";
         };
+        /** @description The new token. A `card_number` value's result always has its `card` facts. */
         TokenizeResult: {
             token: components["schemas"]["Token"];
             createdAt: components["schemas"]["Timestamp"];
@@ -258,6 +259,7 @@ export interface components {
             token: components["schemas"]["Token"];
             error: components["schemas"]["ItemErrorDetail"];
         };
+        /** @description What is known about a token, never its value. A `card_number` token has its `card` facts. */
         TokenMetadata: {
             token: components["schemas"]["Token"];
             createdAt: components["schemas"]["Timestamp"];

@@ -18,7 +18,12 @@ for (const spec of ['tokenizer.openapi.yaml', 'order.openapi.yaml']) {
   t.test(`${spec} lints clean`, async (t) => {
     const { stdout } = await run(redocly, ['lint', '--format=json', spec], {
       cwd: contractsDir,
-      env: { ...process.env, REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', REDOCLY_TELEMETRY: 'off', NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true',
+        REDOCLY_TELEMETRY: 'off',
+        NO_COLOR: '1',
+      },
     }).catch((error: { stdout?: string; code?: number }) => {
       t.fail(`redocly lint exited with ${error.code}`);
       return { stdout: error.stdout ?? '' };

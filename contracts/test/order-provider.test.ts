@@ -4,13 +4,13 @@
 // validator. The last test fails naming any documented status the suite never saw.
 import { freePort } from '@tokenization/local-stack/dynamodb-local';
 import t, { type Test } from 'tap';
-import { orderDocument } from '../generated/order-document.js';
 import {
   createOrderStack,
   type OrderStack,
   sampleOrder,
   type TestResponse,
 } from '../../order-service/test/helpers/order-stack.js';
+import { orderDocument } from '../generated/order-document.js';
 import { assertConforms, fromFetch, StatusCoverage } from './helpers/contract-assertions.js';
 import { ContractValidator } from './helpers/contract-validator.js';
 

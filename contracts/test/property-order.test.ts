@@ -5,7 +5,11 @@
 // none may be a 5xx.
 import fc from 'fast-check';
 import t from 'tap';
-import { createOrderStack, type OrderStack, sampleOrder } from '../../order-service/test/helpers/order-stack.js';
+import {
+  createOrderStack,
+  type OrderStack,
+  sampleOrder,
+} from '../../order-service/test/helpers/order-stack.js';
 import { orderDocument } from '../generated/order-document.js';
 import { type ActualResponse, ContractValidator } from './helpers/contract-validator.js';
 import {
@@ -138,7 +142,11 @@ t.test('order operations', async (t) => {
         t,
         `${operationId} invalid`,
         fc.asyncProperty(invalidArbitrary(schema, valid, isValidFor(schema)), async (mutation) => {
-          const raw = { description: mutation.description, body: JSON.stringify(mutation.value), contentType: 'application/json' };
+          const raw = {
+            description: mutation.description,
+            body: JSON.stringify(mutation.value),
+            contentType: 'application/json',
+          };
           judge(operationId, await send(stack, 'POST', path, alice, raw), (status) => status === 400);
         }),
       );
@@ -164,7 +172,10 @@ t.test('order operations', async (t) => {
   const params = validator.route('getOrder').schema.params?.properties;
   const keySchema = (params as Record<string, Record<string, unknown>>).CustomerOrder ?? {};
   const isValidKey = isValidFor(keySchema);
-  const anyKey = fc.oneof(fc.constantFrom(...existing), arbitraryFor(keySchema).filter(isValidKey)) as fc.Arbitrary<string>;
+  const anyKey = fc.oneof(
+    fc.constantFrom(...existing),
+    arbitraryFor(keySchema).filter(isValidKey),
+  ) as fc.Arbitrary<string>;
   await t.test('getOrder: valid keys get 200 or 404', async (t) => {
     await assertProperty(
       t,
@@ -183,7 +194,8 @@ t.test('order operations', async (t) => {
       .tuple(anyKey, fc.nat())
       .map(([key, pick]) => {
         const strings = mutationsOf(keySchema, key).filter(
-          (mutation) => typeof mutation.value === 'string' && mutation.value !== '' && !isValidKey(mutation.value),
+          (mutation) =>
+            typeof mutation.value === 'string' && mutation.value !== '' && !isValidKey(mutation.value),
         );
         return strings[pick % Math.max(strings.length, 1)];
       })
@@ -192,7 +204,12 @@ t.test('order operations', async (t) => {
       t,
       'getOrder invalid',
       fc.asyncProperty(invalidKey, async (mutation) => {
-        const response = await send(stack, 'GET', `/order/${encodeURIComponent(String(mutation?.value))}`, alice);
+        const response = await send(
+          stack,
+          'GET',
+          `/order/${encodeURIComponent(String(mutation?.value))}`,
+          alice,
+        );
         judge('getOrder', response, (status) => status === 400);
       }),
     );

@@ -34,7 +34,10 @@ const isSuccess = (status: number) => status >= 200 && status < 300;
 const isClientError = (status: number) => status >= 400 && status < 500;
 
 /** Problem types a request valid by schema may still get: what the schema cannot say (Luhn, option mixes). */
-const semanticRefusals = new Set(['urn:tokenization:problem:invalid-value', 'urn:tokenization:problem:invalid-options']);
+const semanticRefusals = new Set([
+  'urn:tokenization:problem:invalid-value',
+  'urn:tokenization:problem:invalid-options',
+]);
 
 function validArbitrary(operationId: string): fc.Arbitrary<unknown> {
   const schema = validator.requestSchema(operationId);
@@ -57,7 +60,9 @@ function consistent(item: Record<string, unknown>, pick: number): Record<string,
   if (fixed.type === 'card_number') {
     // 16 digits: enough for `first6_last4`; spaces and dashes are accepted and removed.
     const card = sixteenDigitCards[pick % sixteenDigitCards.length] as string;
-    fixed.value = [card, card.replace(/(\d{4})(?!$)/g, '$1 '), card.replace(/(\d{4})(?!$)/g, '$1-')][pick % 3];
+    fixed.value = [card, card.replace(/(\d{4})(?!$)/g, '$1 '), card.replace(/(\d{4})(?!$)/g, '$1-')][
+      pick % 3
+    ];
   }
   return fixed;
 }
@@ -71,7 +76,9 @@ function consistentArbitrary(operationId: string): fc.Arbitrary<unknown> | undef
   }
   if (operationId === 'tokenizeBatch') {
     return fc.tuple(valid, fc.nat()).map(([body, pick]) => ({
-      items: (body as { items: Record<string, unknown>[] }).items.map((item, index) => consistent(item, pick + index)),
+      items: (body as { items: Record<string, unknown>[] }).items.map((item, index) =>
+        consistent(item, pick + index),
+      ),
     }));
   }
   return undefined;
@@ -85,7 +92,12 @@ const bodyOperations = [
 
 async function send(stack: TestStack, url: string, raw: RawBody) {
   return fromInject(
-    await stack.inject({ method: 'POST', url, payload: raw.body, headers: { 'content-type': raw.contentType } }),
+    await stack.inject({
+      method: 'POST',
+      url,
+      payload: raw.body,
+      headers: { 'content-type': raw.contentType },
+    }),
   );
 }
 
@@ -111,6 +123,8 @@ t.test('tokenizer operations with a body', async (t) => {
         .map(([body, known]) => ({ ...body, tokens: [...known, ...body.tokens].slice(0, 100) }));
     }
 
+    const consistentRequests = consistentArbitrary(operationId);
+
     await t.test(`${operationId}: valid requests, legally encoded, get a documented success`, async (t) => {
       await assertProperty(
         t,
@@ -127,17 +141,23 @@ t.test('tokenizer operations with a body', async (t) => {
           },
         ),
       );
-      t.ok(tally.count(operationId, isSuccess) > 0, 'some valid requests succeeded');
+      // Random options mostly contradict each other (a refusal); the consistent ones are checked below.
+      if (!consistentRequests) {
+        t.ok(tally.count(operationId, isSuccess) > 0, 'some valid requests succeeded');
+      }
     });
 
-    const consistentRequests = consistentArbitrary(operationId);
     if (consistentRequests) {
       await t.test(`${operationId}: valid and consistent requests succeed`, async (t) => {
         await assertProperty(
           t,
           `${operationId} consistent`,
           fc.asyncProperty(consistentRequests, async (value) => {
-            const raw = { description: 'consistent', body: JSON.stringify(value), contentType: 'application/json' };
+            const raw = {
+              description: 'consistent',
+              body: JSON.stringify(value),
+              contentType: 'application/json',
+            };
             const response = await send(stack, url, raw);
             judge(operationId, response, isSuccess);
             const results = (JSON.parse(response.body) as { results?: { error?: unknown }[] }).results ?? [];
@@ -154,7 +174,11 @@ t.test('tokenizer operations with a body', async (t) => {
         t,
         `${operationId} invalid`,
         fc.asyncProperty(invalidArbitrary(schema, valid, isValid), async (mutation) => {
-          const raw = { description: mutation.description, body: JSON.stringify(mutation.value), contentType: 'application/json' };
+          const raw = {
+            description: mutation.description,
+            body: JSON.stringify(mutation.value),
+            contentType: 'application/json',
+          };
           judge(operationId, await send(stack, url, raw), (status) => status === 400);
         }),
       );

@@ -13,7 +13,7 @@ import { createTestStack } from './helpers/tokenizer-stack.js';
  * `METHOD /path` of every route in Fastify's table, from `printRoutes({ commonPrefix: false })`: a tree
  * whose lines read `├── /segment (GET, HEAD)`, each line's path continuing its parent's.
  */
-export function registeredRoutes(app: FastifyInstance): string[] {
+function registeredRoutes(app: FastifyInstance): string[] {
   const routes: string[] = [];
   const stack: string[] = [];
   for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {

@@ -7,7 +7,10 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import t, { type Test } from 'tap';
-import { type TokenizerClientOptions, TokenizerHttpClient } from '../../order-service/src/adapters/tokenizer-client.js';
+import {
+  type TokenizerClientOptions,
+  TokenizerHttpClient,
+} from '../../order-service/src/adapters/tokenizer-client.js';
 import {
   CardTokenUnusableError,
   DependencyUnavailableError,
@@ -57,7 +60,9 @@ async function expectedAuthorization(request: StubRequest, signing = { region, c
   );
   const host = String(request.headers.host);
   const [hostname = '', port] = host.split(':');
-  const headers = Object.fromEntries(signedHeaders.map((name) => [name, String(request.headers[name] ?? '')]));
+  const headers = Object.fromEntries(
+    signedHeaders.map((name) => [name, String(request.headers[name] ?? '')]),
+  );
   const signer = new SignatureV4({
     service: 'execute-api',
     region: signing.region,
@@ -80,12 +85,19 @@ async function expectedAuthorization(request: StubRequest, signing = { region, c
 }
 
 /** Every request the stub received conforms to the contract and carries a valid SigV4 signature. */
-async function assertRequestsConform(t: Test, stub: SpecStub, signing?: Parameters<typeof expectedAuthorization>[1]) {
+async function assertRequestsConform(
+  t: Test,
+  stub: SpecStub,
+  signing?: Parameters<typeof expectedAuthorization>[1],
+) {
   t.ok(stub.requests.length > 0, 'requests were sent');
   for (const request of stub.requests) {
     const what = `${request.method} ${request.url}`;
     t.same(request.problems, [], `${what} conforms to the tokenizer contract`);
-    t.match(String(request.headers.authorization), /^AWS4-HMAC-SHA256 Credential=\S+\/execute-api\/aws4_request, /);
+    t.match(
+      String(request.headers.authorization),
+      /^AWS4-HMAC-SHA256 Credential=\S+\/execute-api\/aws4_request, /,
+    );
     t.ok(request.headers['x-amz-date'], `${what}: X-Amz-Date sent`);
     const expected = await expectedAuthorization(request, signing);
     t.ok(
@@ -98,9 +110,15 @@ async function assertRequestsConform(t: Test, stub: SpecStub, signing?: Paramete
 }
 
 const cardNumber = fc
-  .tuple(fc.integer({ min: 13, max: 19 }), fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 19, maxLength: 19 }))
+  .tuple(
+    fc.integer({ min: 13, max: 19 }),
+    fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 19, maxLength: 19 }),
+  )
   .map(([length, digits]) => digits.slice(0, length).join(''));
-const tokenSchema = tokenizer.route('getTokenMetadata').schema.params?.properties as Record<string, Record<string, unknown>>;
+const tokenSchema = tokenizer.route('getTokenMetadata').schema.params?.properties as Record<
+  string,
+  Record<string, unknown>
+>;
 const anyToken = arbitraryFor(tokenSchema.token ?? {}).filter(
   (token) => tokenizer.schemaProblems(tokenSchema.token ?? {}, token).length === 0,
 ) as fc.Arbitrary<string>;
@@ -121,7 +139,8 @@ t.test('every request the client sends conforms to the contract and is signed', 
       const problems = stub.requests.flatMap((request) => request.problems);
       if (problems.length > 0) throw new Error(problems.join('; '));
       const operations = stub.requests.map((request) => request.operationId);
-      if (operations.join() !== 'tokenize,detokenize,deleteToken') throw new Error(`sent ${operations.join()}`);
+      if (operations.join() !== 'tokenize,detokenize,deleteToken')
+        throw new Error(`sent ${operations.join()}`);
     }),
   );
   await assertRequestsConform(t, stub);
@@ -163,7 +182,11 @@ t.test('the client reads every documented success answer as the contract means i
         if (!('value' in outcome) || outcome.value !== first.value) throw new Error('the value was not read');
       } else {
         const code = first && 'error' in first ? first.error.code : 'no_result';
-        if (!('error' in outcome) || !(outcome.error instanceof CardTokenUnusableError) || outcome.error.code !== code) {
+        if (
+          !('error' in outcome) ||
+          !(outcome.error instanceof CardTokenUnusableError) ||
+          outcome.error.code !== code
+        ) {
           throw new Error(`expected CardTokenUnusableError(${code}), got ${JSON.stringify(outcome)}`);
         }
       }
@@ -209,7 +232,11 @@ t.test('503 with Retry-After, and 429 throttling: retried when idempotent, then 
   stub.answer('tokenize', { status: 503, headers: { 'retry-after': '1' } });
   const notRetried = await client.tokenize('4111111111111111').catch((error: unknown) => error);
   t.ok(notRetried instanceof DependencyUnavailableError, 'tokenize: unavailable');
-  t.equal((notRetried as DependencyUnavailableError).retryAfterSeconds, 1, "the tokenizer's Retry-After is kept");
+  t.equal(
+    (notRetried as DependencyUnavailableError).retryAfterSeconds,
+    1,
+    "the tokenizer's Retry-After is kept",
+  );
   t.equal(stub.requests.length, 1, 'tokenize is sent once (a lost answer would leave a second token)');
 
   for (const [operationId, call] of [
@@ -243,40 +270,68 @@ t.test('503 with Retry-After, and 429 throttling: retried when idempotent, then 
   await assertRequestsConform(t, stub);
 });
 
-t.test('the order service, against the stub: orders, payments and outages as both contracts say', async (t) => {
-  const stub = await startSpecStub(t, tokenizer, { basePath: '/prod', seed: 7 });
-  const stack = await createOrderStack(t, { env: { TOKENIZER_API_URL: stub.url, RETRY_AFTER_SECONDS: '1' } });
-  const alice = stack.idProvider.idToken('alice-sub');
-  const conforms = (operationId: string, response: Awaited<ReturnType<typeof stack.request>>, status: number) => {
-    t.equal(response.status, status, `${operationId}: ${status}`);
-    t.same(order.responseProblems(operationId, fromFetch(response)), [], `${operationId} ${status} conforms`);
-  };
+t.test(
+  'the order service, against the stub: orders, payments and outages as both contracts say',
+  async (t) => {
+    const stub = await startSpecStub(t, tokenizer, { basePath: '/prod', seed: 7 });
+    const stack = await createOrderStack(t, {
+      env: { TOKENIZER_API_URL: stub.url, RETRY_AFTER_SECONDS: '1' },
+    });
+    const alice = stack.idProvider.idToken('alice-sub');
+    const conforms = (
+      operationId: string,
+      response: Awaited<ReturnType<typeof stack.request>>,
+      status: number,
+    ) => {
+      t.equal(response.status, status, `${operationId}: ${status}`);
+      t.same(
+        order.responseProblems(operationId, fromFetch(response)),
+        [],
+        `${operationId} ${status} conforms`,
+      );
+    };
 
-  // A synthesised token and card facts: the order keeps exactly what the tokenizer answered.
-  const created = await stack.request('POST', '/order', { token: alice, body: sampleOrder() });
-  conforms('createOrder', created, 200);
-  const tokenizeAnswer = stub.requests.find((request) => request.operationId === 'tokenize');
-  t.ok(tokenizeAnswer, 'the card was tokenized through the stub');
-  const { CreditCardToken } = created.json() as { CreditCardToken: string };
-  const stored = await stack.request('GET', '/order/123456789', { token: alice });
-  conforms('getOrder', stored, 200);
-  t.equal(stored.json().CreditCardToken, CreditCardToken);
+    // A synthesised result of the type asked for (with card facts, for a card number): the order keeps
+    // exactly the token the tokenizer answered.
+    stub.answer('tokenize', (request, synthesise) => ({
+      status: 201,
+      body: synthesise(201, (body) => (body as { type?: string }).type === JSON.parse(request.body).type),
+    }));
+    const created = await stack.request('POST', '/order', { token: alice, body: sampleOrder() });
+    conforms('createOrder', created, 200);
+    const tokenizeAnswer = stub.requests.find((request) => request.operationId === 'tokenize');
+    t.ok(tokenizeAnswer, 'the card was tokenized through the stub');
+    const { CreditCardToken } = created.json() as { CreditCardToken: string };
+    const stored = await stack.request('GET', '/order/123456789', { token: alice });
+    conforms('getOrder', stored, 200);
+    t.equal(stored.json().CreditCardToken, CreditCardToken);
 
-  // Paying reveals the card through detokenize: the stub answers with the number that was tokenized.
-  stub.answer('detokenize', (request) => ({
-    status: 200,
-    body: { results: [{ token: JSON.parse(request.body).tokens[0], value: '4111111111111111' }] },
-  }));
-  conforms('payBill', await stack.request('POST', '/paybill', { token: alice, body: { CustomerOrder: '123456789' } }), 200);
+    // Paying reveals the card through detokenize: the stub answers with the number that was tokenized.
+    stub.answer('detokenize', (request) => ({
+      status: 200,
+      body: { results: [{ token: JSON.parse(request.body).tokens[0], value: '4111111111111111' }] },
+    }));
+    conforms(
+      'payBill',
+      await stack.request('POST', '/paybill', { token: alice, body: { CustomerOrder: '123456789' } }),
+      200,
+    );
 
-  stub.answer('tokenize', { status: 503, headers: { 'retry-after': '4' } });
-  const unavailable = await stack.request('POST', '/order', { token: alice, body: sampleOrder({ CustomerOrder: 'o-503' }) });
-  conforms('createOrder', unavailable, 503);
-  t.equal(unavailable.headers.get('retry-after'), '4', "the tokenizer's longer Retry-After is passed on");
-  stub.answer('tokenize', { status: 429, undocumented: true, body: { message: 'Too Many Requests' } });
-  const throttled = await stack.request('POST', '/order', { token: alice, body: sampleOrder({ CustomerOrder: 'o-429' }) });
-  conforms('createOrder', throttled, 503);
+    stub.answer('tokenize', { status: 503, headers: { 'retry-after': '4' } });
+    const unavailable = await stack.request('POST', '/order', {
+      token: alice,
+      body: sampleOrder({ CustomerOrder: 'o-503' }),
+    });
+    conforms('createOrder', unavailable, 503);
+    t.equal(unavailable.headers.get('retry-after'), '4', "the tokenizer's longer Retry-After is passed on");
+    stub.answer('tokenize', { status: 429, undocumented: true, body: { message: 'Too Many Requests' } });
+    const throttled = await stack.request('POST', '/order', {
+      token: alice,
+      body: sampleOrder({ CustomerOrder: 'o-429' }),
+    });
+    conforms('createOrder', throttled, 503);
 
-  await assertRequestsConform(t, stub, { region: 'us-east-1', credentials: tokenizerTestCredentials });
-  t.equal(await stack.vaultTokenCount(), 0, 'the real tokenizer the helper starts was never called');
-});
+    await assertRequestsConform(t, stub, { region: 'us-east-1', credentials: tokenizerTestCredentials });
+    t.equal(await stack.vaultTokenCount(), 0, 'the real tokenizer the helper starts was never called');
+  },
+);

@@ -129,7 +129,11 @@ t.test('400: bodies and path parameters outside the contract, and values the ser
   const { inject } = await createTestStack(t);
   const bad: { operationId: string; request: InjectOptions; what: string }[] = [
     { operationId: 'tokenize', what: 'missing value', request: { payload: {} } },
-    { operationId: 'tokenize', what: 'unknown property', request: { payload: { value: 'x', colour: 'red' } } },
+    {
+      operationId: 'tokenize',
+      what: 'unknown property',
+      request: { payload: { value: 'x', colour: 'red' } },
+    },
     { operationId: 'tokenize', what: 'number value', request: { payload: { value: 42 } } },
     { operationId: 'tokenize', what: 'value too long', request: { payload: { value: 'x'.repeat(1025) } } },
     {
@@ -250,7 +254,9 @@ t.test('503 with Retry-After: the vault store down', async (t) => {
 t.test('503 with Retry-After: KMS failing', async (t) => {
   const { inject, kms } = await createTestStack(t);
   kms.setFault({ mode: 'fail' });
-  for (const { operationId, request } of bodyOperations.filter(({ operationId }) => operationId !== 'detokenize')) {
+  for (const { operationId, request } of bodyOperations.filter(
+    ({ operationId }) => operationId !== 'detokenize',
+  )) {
     check(t, operationId, await inject(request), 503, 'KMS failing');
   }
   check(t, 'ready', await inject({ method: 'GET', url: '/health/ready' }), 503, 'KMS failing');

@@ -3,6 +3,7 @@ import t from 'tap';
 import type { FloorName, ScenarioName } from '../src/bench/options.js';
 import {
   type BenchReport,
+  coldStartTable,
   consoleTable,
   markdownTable,
   type ScenarioRun,
@@ -113,7 +114,11 @@ t.test('the chart is an SVG with a bar per run, a group per scenario and escaped
     t.ok(svg.includes(`>${label}<`), `labels ${label}`);
   t.ok(svg.includes('Test &lt;CPU&gt; &amp; co'), 'text is escaped');
   t.match(svg, /concurrency 1, 16 \(light to dark\)/);
-  t.match(svg, /the original sample&#39;s design|the original sample's design/, 'a legend line per kind of bar');
+  t.match(
+    svg,
+    /the original sample&#39;s design|the original sample's design/,
+    'a legend line per kind of bar',
+  );
   t.notOk(/<[^>]*<\w/.test(svg.replaceAll('<title>', '')), 'no tag opens inside another');
   t.equal(
     (svg.match(/<text\b/g) ?? []).length,
@@ -132,7 +137,14 @@ t.test('targets: met, missed, or not measured', async (t) => {
       bareNodeMedianMs: 50,
       bareNodeSamplesMs: [50],
       lambdas: [
-        { name: 'tokenizer', bundleBytes: 1_400_000, sourceMapBytes: 1, medianMs: 200, samplesMs: [200] },
+        {
+          name: 'tokenizer',
+          bundleBytes: 1_400_000,
+          sourceMapBytes: 1,
+          medianMs: 200,
+          samplesMs: [200],
+          phasesMs: { boot: 40, import: 150, firstEvent: 10 },
+        },
       ],
     },
   });
@@ -147,4 +159,29 @@ t.test('targets: met, missed, or not measured', async (t) => {
   t.equal(byTarget('bundle')?.met, true);
   t.equal(byTarget('cold start')?.met, false, '4× a bare start');
   t.equal(evaluateTargets({ runs: [] }).find((verdict) => verdict.target.includes('70%'))?.met, null);
+});
+
+t.test('the cold-start table shows sizes, the median against node -e 0, and the phases', async (t) => {
+  const markdown = coldStartTable(
+    {
+      bareNodeMedianMs: 50,
+      bareNodeSamplesMs: [50],
+      lambdas: [
+        {
+          name: 'tokenizer',
+          bundleBytes: 1_400_000,
+          sourceMapBytes: 5_000_000,
+          medianMs: 200,
+          samplesMs: [200],
+          phasesMs: { boot: 40, import: 150, firstEvent: 10 },
+        },
+      ],
+    },
+    true,
+  ).split('\n');
+  t.equal(markdown.length, 4);
+  t.equal(
+    markdown[3],
+    '| tokenizer Lambda, first event | 1,400,000 bytes | 5,000,000 bytes | 200 | 4.0× | 40 / 150 / 10 |',
+  );
 });

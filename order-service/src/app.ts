@@ -7,7 +7,7 @@ import type { CardTokenizer, Clock, OrderStore, PaymentProcessor } from './domai
 import { type Authenticator, authenticationHook } from './http/authentication.js';
 import { registerStrictJsonParser } from './http/json-body.js';
 import { orderHandlers } from './http/order-handlers.js';
-import { registerProblemHandling } from './http/problem.js';
+import { registerOrderProblems } from './http/problem.js';
 
 export interface AppDependencies {
   store: OrderStore;
@@ -36,7 +36,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     genReqId: () => randomUUID(),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    // While closing, registerProblemHandling answers a problem with Retry-After instead of Fastify's bare 503.
+    // While closing, the problem handling answers a problem with Retry-After instead of Fastify's bare 503.
     return503OnClosing: false,
     ajv: {
       // Unknown properties are a client error, not something to drop silently; strings stay strings.
@@ -46,7 +46,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   // The contract speaks JSON only: other media types get 415 instead of a string body.
   app.removeContentTypeParser('text/plain');
   registerStrictJsonParser(app);
-  registerProblemHandling(app, { retryAfterSeconds: deps.retryAfterSeconds ?? 1 });
+  registerOrderProblems(app, { retryAfterSeconds: deps.retryAfterSeconds ?? 1 });
   const orders = new Orders({
     store: deps.store,
     tokenizer: deps.tokenizer,

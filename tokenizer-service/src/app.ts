@@ -8,7 +8,7 @@ import type { Clock, Fingerprinter, ValueCipher, VaultStore } from './domain/por
 import { TokenVault } from './domain/vault.js';
 import { callerOf, registerAccessControl } from './http/access-control.js';
 import { type AuditLogger, registerAuditTrail } from './http/audit-trail.js';
-import { registerProblemHandling } from './http/problem.js';
+import { registerTokenizerProblems } from './http/problem.js';
 import { tokenHandlers } from './http/token-handlers.js';
 
 export interface AppDependencies {
@@ -37,7 +37,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     genReqId: () => randomUUID(),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    // While closing, registerProblemHandling answers a problem with Retry-After instead of Fastify's bare 503.
+    // While closing, the problem handling answers a problem with Retry-After instead of Fastify's bare 503.
     return503OnClosing: false,
     ajv: {
       // Unknown properties are a client error, not something to drop silently; strings stay strings.
@@ -46,7 +46,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   });
   // The contract speaks JSON only: other media types get 415 instead of a string body.
   app.removeContentTypeParser('text/plain');
-  registerProblemHandling(app, { retryAfterSeconds: deps.retryAfterSeconds ?? 1 });
+  registerTokenizerProblems(app, { retryAfterSeconds: deps.retryAfterSeconds ?? 1 });
   // The audit trail first: its preHandler records token ids before a body-dependent denial.
   registerAuditTrail(app, deps.auditLogger);
   registerAccessControl(app, { authenticate: deps.authenticate, policy: deps.policy, bodyLimit });

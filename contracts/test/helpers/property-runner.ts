@@ -29,7 +29,8 @@ export async function assertProperty<T>(
     t.pass(name);
     return;
   }
-  const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+  const error =
+    details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
   const report = `${fc.defaultReportMessage(details) ?? ''}\nError: ${error}`;
   t.fail(name, { diagnostic: true, report });
   t.comment(report);

@@ -54,7 +54,11 @@ function stringArbitrary(schema: JsonSchema): fc.Arbitrary<string> {
   const maxLength = schema.maxLength as number | undefined;
   if (schema.format === 'date-time') {
     return fc
-      .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+      .date({
+        min: new Date('2000-01-01T00:00:00Z'),
+        max: new Date('2100-01-01T00:00:00Z'),
+        noInvalidDate: true,
+      })
       .map((date) => date.toISOString());
   }
   if (schema.format !== undefined) throw new Error(`no arbitrary for format ${String(schema.format)}`);
@@ -79,7 +83,9 @@ function stringArbitrary(schema: JsonSchema): fc.Arbitrary<string> {
     const classMax =
       quantifier === '+' || quantifier === '*' || high === '' ? undefined : Number(high ?? low);
     const min = Math.max(minLength, classMin);
-    const max = [maxLength, classMax].filter((n) => n !== undefined).reduce((a, b) => Math.min(a, b), Infinity);
+    const max = [maxLength, classMax]
+      .filter((n) => n !== undefined)
+      .reduce((a, b) => Math.min(a, b), Infinity);
     const unit = characterOf(characterClass);
     return withLongOnes(
       (lo, hi) => fc.string({ unit, minLength: lo, maxLength: hi }),
@@ -93,7 +99,10 @@ function stringArbitrary(schema: JsonSchema): fc.Arbitrary<string> {
   const bounded = pattern.replace(/(?<!\\)\+/g, `{1,${bound}}`).replace(/(?<!\\)\*(?!\*)/g, `{0,${bound}}`);
   return fc
     .stringMatching(new RegExp(bounded, 'u'))
-    .filter((value) => codePoints(value) >= minLength && (maxLength === undefined || codePoints(value) <= maxLength));
+    .filter(
+      (value) =>
+        codePoints(value) >= minLength && (maxLength === undefined || codePoints(value) <= maxLength),
+    );
 }
 
 /** One character of a regex character class: every ASCII match, and other code points if it has any. */
@@ -106,7 +115,9 @@ function characterOf(characterClass: string): fc.Arbitrary<string> {
   const arbitraries: fc.Arbitrary<string>[] = [];
   if (ascii.length > 0) arbitraries.push(fc.constantFrom(...ascii));
   if (beyondAscii) {
-    arbitraries.push(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }).filter((c) => matches.test(c)));
+    arbitraries.push(
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }).filter((c) => matches.test(c)),
+    );
   }
   if (arbitraries.length === 0) throw new Error(`no character matches ${characterClass}`);
   return fc.oneof(...arbitraries);
@@ -115,7 +126,10 @@ function characterOf(characterClass: string): fc.Arbitrary<string> {
 function integerArbitrary(schema: JsonSchema): fc.Arbitrary<number> {
   const min = (schema.minimum as number | undefined) ?? -(2 ** 31);
   const max = (schema.maximum as number | undefined) ?? 2 ** 31 - 1;
-  return fc.oneof({ arbitrary: fc.integer({ min, max }), weight: 4 }, { arbitrary: fc.constantFrom(min, max), weight: 1 });
+  return fc.oneof(
+    { arbitrary: fc.integer({ min, max }), weight: 4 },
+    { arbitrary: fc.constantFrom(min, max), weight: 1 },
+  );
 }
 
 function arrayArbitrary(schema: JsonSchema): fc.Arbitrary<unknown[]> {
@@ -132,17 +146,53 @@ function arrayArbitrary(schema: JsonSchema): fc.Arbitrary<unknown[]> {
 function objectArbitrary(schema: JsonSchema): fc.Arbitrary<Record<string, unknown>> {
   const properties = (schema.properties as Record<string, JsonSchema> | undefined) ?? {};
   const required = ((schema.required as string[] | undefined) ?? []).filter((key) => key in properties);
-  const model = Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, arbitraryFor(value)]));
-  const known = fc.record(model, { requiredKeys: required });
+  const model = Object.fromEntries(
+    Object.entries(properties).map(([key, value]) => [key, arbitraryFor(value)]),
+  );
+  const known = withConditionalRequirements(schema, model, fc.record(model, { requiredKeys: required }));
   const additional = schema.additionalProperties;
   if (typeof additional !== 'object' || additional === null) return known;
   const names = schema.propertyNames as JsonSchema | undefined;
   const keys = (names ? stringArbitrary({ type: 'string', ...names }) : fc.string({ minLength: 1 })).filter(
     (key) => !(key in properties) && key !== '__proto__',
   );
-  const maxKeys = Math.max(0, ((schema.maxProperties as number | undefined) ?? 8) - Object.keys(properties).length);
+  const maxKeys = Math.max(
+    0,
+    ((schema.maxProperties as number | undefined) ?? 8) - Object.keys(properties).length,
+  );
   const extra = fc.dictionary(keys, arbitraryFor(additional as JsonSchema), { maxKeys });
   return fc.tuple(known, extra).map(([own, more]) => ({ ...more, ...own }));
+}
+
+/**
+ * `if: {properties: {p: {const|enum}}}, then: {required: [...]}`: when a generated object meets the
+ * condition, the properties `then` requires are added (generated from the object's own schemas).
+ */
+function withConditionalRequirements(
+  schema: JsonSchema,
+  model: Record<string, fc.Arbitrary<unknown>>,
+  base: fc.Arbitrary<Record<string, unknown>>,
+): fc.Arbitrary<Record<string, unknown>> {
+  const condition = schema.if as JsonSchema | undefined;
+  if (condition === undefined) return base;
+  if ('else' in schema || Object.keys(condition).some((keyword) => keyword !== 'properties')) {
+    throw new Error(`no arbitrary for the condition ${JSON.stringify(condition)}`);
+  }
+  const tests = Object.entries(condition.properties as Record<string, JsonSchema>).map(([key, rule]) => {
+    const allowed = 'const' in rule ? [rule.const] : (rule.enum as unknown[] | undefined);
+    if (!allowed) throw new Error(`no arbitrary for the condition on ${key}`);
+    return (value: Record<string, unknown>) => !(key in value) || allowed.includes(value[key]);
+  });
+  const then = (schema.then as JsonSchema | undefined) ?? {};
+  const thenModel = Object.fromEntries(
+    ((then.required as string[] | undefined) ?? []).map((key) => {
+      const own = model[key] ?? arbitraryFor((then.properties as Record<string, JsonSchema>)[key] ?? {});
+      return [key, own];
+    }),
+  );
+  return fc
+    .tuple(base, fc.record(thenModel))
+    .map(([value, required]) => (tests.every((test) => test(value)) ? { ...required, ...value } : value));
 }
 
 function codePoints(value: string): number {
@@ -180,7 +230,8 @@ export function mutationsOf(schema: JsonSchema, value: unknown, at = ''): Mutati
   }
   if (Array.isArray(schema.enum)) {
     const outside = schema.type === 'string' ? 'not-in-enum' : 9_999;
-    if (!schema.enum.includes(outside)) mutations.push({ description: `${here}: not in enum`, value: outside });
+    if (!schema.enum.includes(outside))
+      mutations.push({ description: `${here}: not in enum`, value: outside });
   }
   if (type === 'string' && typeof value === 'string') mutations.push(...stringMutations(schema, value, here));
   if (type === 'integer' && typeof value === 'number') {
@@ -206,10 +257,16 @@ function stringMutations(schema: JsonSchema, value: string, here: string): Mutat
     // Longer than allowed, with characters the pattern accepts, so length is the only fault.
     const filler = [...value].find((c) => fits(c.repeat(Math.max(minLength, 1)))) ?? [...value][0] ?? 'x';
     const longer = value + filler.repeat(maxLength + 1 - codePoints(value));
-    mutations.push({ description: `${here}: ${codePoints(longer)} characters, above maxLength`, value: longer });
+    mutations.push({
+      description: `${here}: ${codePoints(longer)} characters, above maxLength`,
+      value: longer,
+    });
   }
   if (minLength > 0) {
-    mutations.push({ description: `${here}: below minLength`, value: [...value].slice(0, minLength - 1).join('') });
+    mutations.push({
+      description: `${here}: below minLength`,
+      value: [...value].slice(0, minLength - 1).join(''),
+    });
   }
   if (pattern !== undefined) {
     for (const character of offPatternCharacters) {
@@ -217,7 +274,10 @@ function stringMutations(schema: JsonSchema, value: string, here: string): Mutat
       points[Math.floor(points.length / 2)] = character;
       const candidate = points.join('');
       if (!pattern.test(candidate)) {
-        mutations.push({ description: `${here}: ${JSON.stringify(character)} off the pattern`, value: candidate });
+        mutations.push({
+          description: `${here}: ${JSON.stringify(character)} off the pattern`,
+          value: candidate,
+        });
       }
     }
   }
@@ -265,24 +325,32 @@ function objectMutations(schema: JsonSchema, value: Record<string, unknown>, at:
       ['__proto__x', {}],
     ] as const) {
       if (!(name in properties)) {
-        mutations.push({ description: `${here}: unknown property ${name}`, value: { ...value, [name]: extra } });
+        mutations.push({
+          description: `${here}: unknown property ${name}`,
+          value: { ...value, [name]: extra },
+        });
       }
     }
   }
   if (typeof additional === 'object' && additional !== null) {
     const names = schema.propertyNames as JsonSchema | undefined;
     if (names?.pattern !== undefined) {
-      mutations.push({ description: `${here}: a property name off the pattern`, value: { ...value, 'bad name!': 'x' } });
+      mutations.push({
+        description: `${here}: a property name off the pattern`,
+        value: { ...value, 'bad name!': 'x' },
+      });
     }
     if (typeof schema.maxProperties === 'number') {
       const crowded = { ...value };
-      for (let index = 0; Object.keys(crowded).length <= schema.maxProperties; index++) crowded[`k${index}`] = 'x';
+      for (let index = 0; Object.keys(crowded).length <= schema.maxProperties; index++)
+        crowded[`k${index}`] = 'x';
       mutations.push({ description: `${here}: above maxProperties`, value: crowded });
     }
   }
   for (const [key, element] of Object.entries(value)) {
     const elementSchema =
-      properties[key] ?? (typeof additional === 'object' && additional !== null ? (additional as JsonSchema) : undefined);
+      properties[key] ??
+      (typeof additional === 'object' && additional !== null ? (additional as JsonSchema) : undefined);
     if (!elementSchema) continue;
     for (const inner of mutationsOf(elementSchema, element, `${at}/${key}`)) {
       mutations.push({ description: inner.description, value: { ...value, [key]: inner.value } });

@@ -32,7 +32,13 @@ export interface StubAnswer {
   undocumented?: boolean;
 }
 
-export type StubScript = StubAnswer | ((request: StubRequest) => StubAnswer);
+/**
+ * A body synthesised from the contract's schema for a status of the operation, among those `accept` takes
+ * (e.g. a result whose `type` is the request's: what the prose of a contract says and its schema cannot).
+ */
+export type Synthesise = (status: number, accept?: (body: unknown) => boolean) => unknown;
+
+export type StubScript = StubAnswer | ((request: StubRequest, synthesise: Synthesise) => StubAnswer);
 
 export interface SpecStub {
   /** The base URL to give the client, base path included. */
@@ -64,13 +70,25 @@ export async function startSpecStub(
   let scripts = new Map<string, StubScript[]>();
   let sequence = options.seed ?? 1;
 
-  const synthesise = (schema: JsonSchema): unknown => {
-    const valid = arbitraryFor(schema).filter((value) => validator.schemaProblems(schema, value).length === 0);
+  const synthesise = (schema: JsonSchema, accept: (value: unknown) => boolean = () => true): unknown => {
+    const valid = arbitraryFor(schema).filter(
+      (value) => validator.schemaProblems(schema, value).length === 0 && accept(value),
+    );
     return fc.sample(valid, { numRuns: 1, seed: sequence++ })[0];
   };
+  const synthesiseFor =
+    (operationId: string): Synthesise =>
+    (status, accept) => {
+      const content = validator.responseObject(operationId, String(status))?.content ?? {};
+      const schema = Object.values(content)[0]?.schema;
+      return schema === undefined ? undefined : synthesise(schema, accept);
+    };
 
   /** A documented answer of `status`: headers and body from the contract, scripted parts kept. */
-  const complete = (operationId: string, answer: StubAnswer): { headers: Record<string, string>; body?: string } => {
+  const complete = (
+    operationId: string,
+    answer: StubAnswer,
+  ): { headers: Record<string, string>; body?: string } => {
     const documented = validator.responseObject(operationId, String(answer.status));
     const headers: Record<string, string> = {};
     for (const [name, header] of Object.entries(documented?.headers ?? {})) {
@@ -128,7 +146,11 @@ export async function startSpecStub(
       let answer: StubAnswer;
       const operationId = request.operationId;
       if (operationId === undefined) {
-        answer = { status: 404, undocumented: true, body: { type: 'about:blank', title: 'Not Found', status: 404 } };
+        answer = {
+          status: 404,
+          undocumented: true,
+          body: { type: 'about:blank', title: 'Not Found', status: 404 },
+        };
       } else if (request.problems.length > 0) {
         answer = { status: 400 };
       } else {
@@ -136,7 +158,7 @@ export async function startSpecStub(
         const next = (script.length > 1 ? script.shift() : script[0]) ?? {
           status: Number(validator.route(operationId).statusCodes.find((status) => status.startsWith('2'))),
         };
-        answer = typeof next === 'function' ? next(request) : next;
+        answer = typeof next === 'function' ? next(request, synthesiseFor(operationId)) : next;
       }
       const { headers, body: text } =
         operationId === undefined

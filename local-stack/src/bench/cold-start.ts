@@ -27,6 +27,9 @@ export interface ColdStartResult {
   /** Median spawn-to-exit milliseconds of `node` importing the bundle and answering GET /health/live. */
   medianMs: number;
   samplesMs: number[];
+  /** Medians of the phases inside the process: Node's own start, importing the bundle (module code and
+   * the app's `ready()`), answering the first event. */
+  phasesMs: { boot: number; import: number; firstEvent: number };
 }
 
 export interface ColdStartReport {
@@ -59,18 +62,27 @@ export async function measureColdStarts(
     for (const { lambda, file } of bundles) {
       onStep(`timing the ${lambda.name} bundle`);
       const script = invokeBundleScript(file, healthProbeEvent(lambda.userArn));
+      const phases: { boot: number; import: number; firstEvent: number }[] = [];
       const samples = await timeRuns(runs, () =>
         timeProcess(['--input-type=module', '-e', script], lambda.environment, (output) => {
-          const { statusCode } = invokeResult(output);
+          const { statusCode, timings } = invokeResult(output);
           if (statusCode !== 200) throw new Error(`${lambda.name}: GET /health/live answered ${statusCode}`);
+          if (timings)
+            phases.push({ boot: timings.bootMs, import: timings.importMs, firstEvent: timings.firstEventMs });
         }),
       );
+      const timed = phases.slice(1); // the untimed first run is left out here too
       results.push({
         name: lambda.name,
         bundleBytes: (await stat(file)).size,
         sourceMapBytes: (await stat(`${file}.map`)).size,
         medianMs: median(samples),
         samplesMs: samples,
+        phasesMs: {
+          boot: median(timed.map((phase) => phase.boot)),
+          import: median(timed.map((phase) => phase.import)),
+          firstEvent: median(timed.map((phase) => phase.firstEvent)),
+        },
       });
     }
     return { bareNodeMedianMs: median(bare), bareNodeSamplesMs: bare, lambdas: results };

@@ -209,23 +209,30 @@ export function markdownTable(rows: readonly TableRow[]): string {
 /** Cold start as a small table: bundle sizes and medians against a bare node start. */
 export function coldStartTable(report: ColdStartReport, markdown = false): string {
   const rows = [
-    ['process', 'bundle (minified)', 'source map', 'median ms', '× node -e 0'],
-    ['node -e 0', '', '', report.bareNodeMedianMs.toFixed(0), '1.0×'],
+    [
+      'process',
+      'bundle (minified)',
+      'source map',
+      'median ms',
+      '× node -e 0',
+      'node start / import / first event, ms',
+    ],
+    ['node -e 0', '', '', report.bareNodeMedianMs.toFixed(0), '1.0×', ''],
     ...report.lambdas.map((lambda) => [
       `${lambda.name} Lambda, first event`,
-      `${(lambda.bundleBytes / 1024 / 1024).toFixed(2)} MB`,
-      `${(lambda.sourceMapBytes / 1024 / 1024).toFixed(2)} MB`,
+      `${lambda.bundleBytes.toLocaleString('en-US')} bytes`,
+      `${lambda.sourceMapBytes.toLocaleString('en-US')} bytes`,
       lambda.medianMs.toFixed(0),
       `${(lambda.medianMs / report.bareNodeMedianMs).toFixed(1)}×`,
+      [lambda.phasesMs.boot, lambda.phasesMs.import, lambda.phasesMs.firstEvent]
+        .map((ms) => ms.toFixed(0))
+        .join(' / '),
     ]),
   ];
   if (markdown) {
     const line = (values: string[]) => `| ${values.join(' | ')} |`;
-    return [
-      line(rows[0] as string[]),
-      line([':--', '--:', '--:', '--:', '--:']),
-      ...rows.slice(1).map(line),
-    ].join('\n');
+    const align = (rows[0] as string[]).map((_, i) => (i === 0 ? ':--' : '--:'));
+    return [line(rows[0] as string[]), line(align), ...rows.slice(1).map(line)].join('\n');
   }
   const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   return rows

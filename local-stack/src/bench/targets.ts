@@ -27,7 +27,8 @@ export function evaluateTargets(report: Pick<BenchReport, 'runs' | 'coldStart'>)
     measured:
       ratio === undefined || !tokenize || !put
         ? 'not measured'
-        : `${Math.round(tokenize.itemsPerSecond)} vs ${Math.round(put.itemsPerSecond)} per s = ${(ratio * 100).toFixed(0)}% (CPU in cores: ${cores(tokenize)})`,
+        : `${Math.round(tokenize.itemsPerSecond)} vs ${Math.round(put.itemsPerSecond)} per s = ${(ratio * 100).toFixed(0)}%; ` +
+          `${cpuComparison(tokenize, put)}${singleProcessCap(tokenize)}`,
     met: ratio === undefined ? null : ratio >= 0.7,
   });
 
@@ -46,7 +47,7 @@ export function evaluateTargets(report: Pick<BenchReport, 'runs' | 'coldStart'>)
     verdicts.push({
       target: `KMS calls ≤ ${limit} per 1,000 ${what} at steady state`,
       measured: items
-        ? `${calls} calls for ${items.toLocaleString('en-US')} items after warm-up = ${((calls / items) * 1000).toFixed(2)} per 1,000`
+        ? `${calls} calls for ${Math.round(items).toLocaleString('en-US')} items after warm-up = ${((calls / items) * 1000).toFixed(2)} per 1,000`
         : 'not measured',
       met: items ? (calls / items) * 1000 <= limit : null,
     });
@@ -71,10 +72,33 @@ export function evaluateTargets(report: Pick<BenchReport, 'runs' | 'coldStart'>)
   return verdicts;
 }
 
-function cores(run: ScenarioRun): string {
-  return Object.entries(run.cpuCores)
-    .map(([name, value]) => `${name} ${value.toFixed(2)}`)
-    .join(', ');
+/**
+ * Where the CPU goes per item in both runs (every measured process: services, DynamoDB Local, the load
+ * generator). When the machine is the limit, throughput is at most cores ÷ CPU per item for each, so the
+ * ratio of the two CPU totals bounds the ratio of the throughputs.
+ */
+export function cpuComparison(service: ScenarioRun, floor: ScenarioRun): string {
+  const total = (run: ScenarioRun) =>
+    Object.values(run.cpuMicrosPerItem).reduce((sum, micros) => sum + micros, 0);
+  const parts = (run: ScenarioRun) =>
+    Object.entries(run.cpuMicrosPerItem)
+      .filter(([, micros]) => micros >= 50)
+      .sort(([, a], [, b]) => b - a)
+      .map(([name, micros]) => `${name} ${(micros / 1000).toFixed(1)}`)
+      .join(', ');
+  if (total(service) === 0 || total(floor) === 0) return 'CPU not measured';
+  return (
+    `CPU ms per item: ${(total(service) / 1000).toFixed(1)} (${parts(service)}) vs ${(total(floor) / 1000).toFixed(1)} ` +
+    `(${parts(floor)}), so a CPU-bound machine caps the ratio near ${((total(floor) / total(service)) * 100).toFixed(0)}%`
+  );
+}
+
+/** A Node.js process runs JavaScript on one core: 1 s of CPU divided by its CPU per item. */
+function singleProcessCap(run: ScenarioRun): string {
+  const micros = run.cpuMicrosPerItem.tokenizer;
+  return micros
+    ? `; the tokenizer, one process, cannot pass ${Math.round(1_000_000 / micros)} per s on one core`
+    : '';
 }
 
 export function targetLines(verdicts: readonly TargetVerdict[]): string[] {

@@ -70,8 +70,16 @@ export interface LoadReport {
     verified: number;
     /** Tokens whose outcome was uncertain (answer lost) and so could not be held to a single answer. */
     uncertain: number;
+    /**
+     * One-time tokens exhausted though nobody saw them revealed: their use was spent by a request that
+     * answered 503 or no answer (a store write applied whose answer was lost). Allowed, since "at most
+     * once" holds; counted.
+     */
+    spentWithoutReveal: number;
   };
   violations: Violations;
+  /** What each violation was (the first 50), e.g. `lost: tok_… answered not_found at verification`. */
+  details: string[];
 }
 
 export interface LoadAndVerifyOptions {
@@ -86,7 +94,7 @@ interface OneTime {
   value: string;
   /** Full reveals seen. */
   reveals: number;
-  /** A reveal was sent whose answer was lost: it may have spent the use. */
+  /** A reveal was answered 503 or not at all: it may have spent the use. */
   uncertain: boolean;
 }
 
@@ -136,6 +144,9 @@ export class LoadAndVerify {
   /** Every value submitted: a log scan looks for these. */
   readonly #cards = new Set<string>();
   #sequence = 0;
+  #spentWithoutReveal = 0;
+  /** What each violation was, for the report (the first 50). */
+  readonly #details: string[] = [];
   #maxLatencyMs = 0;
   #verified = 0;
 
@@ -192,13 +203,13 @@ export class LoadAndVerify {
         const expected = expectations.get(token) as { value: string; deleted: boolean | 'either' };
         const result = results[index];
         if (result?.value !== undefined) {
-          if (expected.deleted === true) this.#violations.resurrected++;
-          else if (result.value !== expected.value) this.#violations.wrongValue++;
+          if (expected.deleted === true) this.#violation('resurrected', `deleted ${token} revealed`);
+          else if (result.value !== expected.value) this.#violation('wrongValue', `${token} at verification`);
           else this.#verified++;
         } else if (result?.error === 'not_found' && expected.deleted !== false) {
           this.#verified++;
         } else {
-          this.#violations.lost++;
+          this.#violation('lost', `${token} answered ${result?.error ?? 'nothing'} at verification`);
         }
       });
     }
@@ -209,23 +220,27 @@ export class LoadAndVerify {
         deadline,
       );
       const again = answer.status === 201 ? (JSON.parse(answer.body) as { token?: string }).token : undefined;
-      if (again === undefined) this.#violations.lost++;
-      else if (again !== token) this.#violations.deterministicConflict++;
+      if (again === undefined)
+        this.#violation('lost', `deterministic ${token}: tokenize again ${answer.status}`);
+      else if (again !== token) this.#violation('deterministicConflict', `${token} became ${again}`);
       else this.#verified++;
     }
     // One-time tokens: a revealed one must now be exhausted; an unrevealed one reveals once, here.
     for (const [token, entry] of this.#oneTime) {
       const [result] = await this.#detokenizeUntil([token], deadline);
       if (result?.value !== undefined) {
-        if (result.value !== entry.value) this.#violations.wrongValue++;
-        else if (entry.reveals > 0) this.#violations.revealedTwice++;
-        else if (entry.uncertain) this.#verified++;
+        if (result.value !== entry.value) this.#violation('wrongValue', `one-time ${token} at verification`);
+        else if (entry.reveals > 0) this.#violation('revealedTwice', `one-time ${token} at verification`);
         else this.#verified++;
         entry.reveals++;
       } else if (result?.error === 'exhausted' && (entry.reveals > 0 || entry.uncertain)) {
+        if (entry.reveals === 0) this.#spentWithoutReveal++;
         this.#verified++;
+      } else if (result?.error === 'exhausted') {
+        // Spent without a reveal anyone saw and without a request whose answer was lost: a use vanished.
+        this.#violation('lost', `one-time ${token} exhausted, never revealed`);
       } else {
-        this.#violations.lost++;
+        this.#violation('lost', `one-time ${token} answered ${result?.error ?? 'nothing'} at verification`);
       }
     }
   }
@@ -246,8 +261,10 @@ export class LoadAndVerify {
       verification: {
         verified: this.#verified,
         uncertain: this.#deleteUncertain.size + [...this.#oneTime.values()].filter((e) => e.uncertain).length,
+        spentWithoutReveal: this.#spentWithoutReveal,
       },
       violations: { ...this.#violations },
+      details: [...this.#details],
     };
   }
 
@@ -336,7 +353,7 @@ export class LoadAndVerify {
       const known = this.#deterministic.get(value);
       const owner = this.#deterministicTokens.get(token);
       if ((known !== undefined && known !== token) || (owner !== undefined && owner !== value)) {
-        this.#violations.deterministicConflict++;
+        this.#violation('deterministicConflict', `${token}: another token or value than before`);
       } else {
         this.#deterministic.set(value, token);
         this.#deterministicTokens.set(token, value);
@@ -381,8 +398,9 @@ export class LoadAndVerify {
         const token = tokens[index] as string;
         // A delete may have started since the request was sent: only tokens still held are judged.
         if (!this.#random.has(token) && !this.#deterministicTokens.has(token)) return;
-        if (result.value === undefined) this.#violations.lost++;
-        else if (result.value !== expected[index]) this.#violations.wrongValue++;
+        if (result.value === undefined)
+          this.#violation('lost', `${token} answered ${result.error?.code} in the run`);
+        else if (result.value !== expected[index]) this.#violation('wrongValue', `${token} in the run`);
       });
     }
     return outcome;
@@ -404,14 +422,16 @@ export class LoadAndVerify {
         JSON.parse(answer.body) as { results: { value?: string; error?: { code: string } }[] }
       ).results;
       if (result?.value !== undefined) {
-        if (result.value !== entry.value) this.#violations.wrongValue++;
+        if (result.value !== entry.value) this.#violation('wrongValue', `one-time ${token} in the run`);
         entry.reveals++;
-        if (entry.reveals > 1) this.#violations.revealedTwice++;
+        if (entry.reveals > 1) this.#violation('revealedTwice', `one-time ${token} in the run`);
       } else if (result?.error?.code !== 'exhausted') {
-        this.#violations.lost++;
+        // Anything but exhausted is a loss. Exhausted is judged by verify(), once every reveal is back.
+        this.#violation('lost', `one-time ${token} answered ${result?.error?.code} in the run`);
       }
-    } else if (outcome !== 'unavailable') {
-      // No answer (or a defect): the use may have been spent.
+    } else {
+      // No answer, or a 503: the use may still have been spent (a store write applied whose answer was
+      // lost, then retried by the SDK and refused). Only "at most once" can be held against it.
       entry.uncertain = true;
     }
     return outcome;
@@ -446,7 +466,7 @@ export class LoadAndVerify {
   #acknowledgeRandom(token: string, value: string): void {
     if (this.#random.has(token) || this.#deterministicTokens.has(token) || this.#oneTime.has(token)) {
       // A token handed out twice would mean two values behind one token.
-      this.#violations.deterministicConflict++;
+      this.#violation('deterministicConflict', `${token} handed out twice`);
       return;
     }
     this.#random.set(token, value);
@@ -475,9 +495,18 @@ export class LoadAndVerify {
     }
     const outcome = classify(answer);
     this.#record(outcome, started);
-    if (values.some((value) => answer.body.includes(value))) this.#violations.leakedInResponse++;
-    if (answer.status >= 500 && internals.test(answer.body)) this.#violations.leakedInResponse++;
+    if (values.some((value) => answer.body.includes(value))) {
+      this.#violation('leakedInResponse', `${operation} answered ${answer.status} with a submitted value`);
+    }
+    if (answer.status >= 500 && internals.test(answer.body)) {
+      this.#violation('leakedInResponse', `${operation} answered ${answer.status} naming internals`);
+    }
     return { outcome, answer };
+  }
+
+  #violation(kind: keyof Violations, detail: string): void {
+    this.#violations[kind]++;
+    if (this.#details.length < 50) this.#details.push(`${kind}: ${detail}`);
   }
 
   #record(outcome: OutcomeClass, started: number): void {

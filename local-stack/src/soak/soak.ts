@@ -279,10 +279,11 @@ function printSummary(
     `  errors by class    5xx other than 503: ${outcomes['server-error']}, 503 without Retry-After: ${outcomes['unavailable-without-retry-after']}, unexpected 4xx: ${outcomes['unexpected-client-error']}, hangs (timeouts): ${outcomes.timeout}, values or internals in answers: ${violations.leakedInResponse}`,
     `  faults injected    ${run.faults.map((f) => `${f.name} ×${f.count} (${(f.downMs / 1000).toFixed(1)} s)`).join('; ')}`,
     `  acknowledged       random ${report.acknowledged.random}, deterministic values ${report.acknowledged.deterministic}, one-time ${report.acknowledged.oneTime}, deleted ${report.acknowledged.deleted}`,
-    `  values verified    ${report.verification.verified} (answer lost, either state accepted: ${report.verification.uncertain})`,
+    `  values verified    ${report.verification.verified} (answer lost, either state accepted: ${report.verification.uncertain}; one-time tokens spent without a seen reveal: ${report.verification.spentWithoutReveal})`,
     `  values lost        ${violations.lost} (wrong values ${violations.wrongValue}, revealed twice ${violations.revealedTwice}, deterministic conflicts ${violations.deterministicConflict}, deleted but revealed ${violations.resurrected})`,
     `  log lines scanned  ${run.logLines}, holding a submitted value: ${run.leakedLines}`,
     `  verdict            ${Object.keys(run.defects).length === 0 && run.leakedLines === 0 ? 'PASS' : `FAIL ${JSON.stringify(run.defects)}`}`,
   ];
+  for (const detail of report.details) lines.push(`    ${detail}`);
   console.log(lines.join('\n'));
 }

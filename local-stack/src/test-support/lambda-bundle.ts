@@ -1,6 +1,7 @@
 // A service's Lambda bundle as the CDK stacks build it (esbuild with infra/lib/lambda-bundling.ts, every
 // package bundled), kept in memory with esbuild's list of inputs, and what in it is dev-only code.
 import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -15,14 +16,24 @@ export interface LambdaBundle {
   code: string;
   /** Every file esbuild put in, relative to the repository root (`node_modules/…` for packages). */
   inputs: string[];
+  /** With `outdir`: the written `index.mjs` (and its source map beside it). */
+  file?: string;
 }
 
-/** Builds `entry` (relative to the repository root) with the settings NodejsFunction gets; writes nothing. */
-export async function buildLambdaBundle(entry: string): Promise<LambdaBundle> {
+/**
+ * Builds `entry` (relative to the repository root) with the settings NodejsFunction gets. In memory, or
+ * written to `outdir` as `index.mjs` and `index.mjs.map` (to be started, as the benchmark's cold start does).
+ */
+export async function buildLambdaBundle(
+  entry: string,
+  options: { outdir?: string } = {},
+): Promise<LambdaBundle> {
+  const outfile = join(options.outdir ?? join(repositoryRoot, '.tap/lambda-bundle'), 'index.mjs');
   const { outputFiles, metafile } = await build({
     absWorkingDir: repositoryRoot,
     entryPoints: [join(repositoryRoot, entry)],
-    outfile: join(repositoryRoot, '.tap/lambda-bundle/index.mjs'),
+    outfile,
+    sourcemap: options.outdir !== undefined && lambdaBundling.sourceMap,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -35,7 +46,11 @@ export async function buildLambdaBundle(entry: string): Promise<LambdaBundle> {
     logLevel: 'silent',
   });
   const code = outputFiles.find((file) => file.path.endsWith('.mjs'))?.text ?? '';
-  return { entry, code, inputs: Object.keys(metafile.inputs) };
+  const bundle: LambdaBundle = { entry, code, inputs: Object.keys(metafile.inputs) };
+  if (options.outdir === undefined) return bundle;
+  await mkdir(options.outdir, { recursive: true });
+  for (const file of outputFiles) await writeFile(file.path, file.contents);
+  return { ...bundle, file: outfile };
 }
 
 export interface DevOnlyFinding {

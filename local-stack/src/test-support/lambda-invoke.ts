@@ -31,20 +31,31 @@ export function healthProbeEvent(userArn?: string): Record<string, unknown> {
 
 /**
  * Source for `node --input-type=module -e`: imports the bundle as Lambda's ESM loader would (top-level
- * await included), calls its `handler` with `event`, prints `RESULT {"statusCode",…,"body"}` and exits
- * (open sockets of SDK clients must not keep the process alive).
+ * await included), calls its `handler` with `event`, prints `RESULT {…}` and exits (open sockets of SDK
+ * clients must not keep the process alive).
  */
 export function invokeBundleScript(bundleFile: string, event: unknown): string {
   return `
+    const booted = performance.now();
     const { handler } = await import(${JSON.stringify(`file://${bundleFile}`)});
+    const imported = performance.now();
     const response = await handler(${JSON.stringify(event)}, {});
-    process.stdout.write('RESULT ' + JSON.stringify({ statusCode: response.statusCode, body: response.body }) + '\\n');
+    const answered = performance.now();
+    const timings = { bootMs: booted, importMs: imported - booted, firstEventMs: answered - imported };
+    process.stdout.write('RESULT ' + JSON.stringify({ statusCode: response.statusCode, body: response.body, timings }) + '\\n');
     process.exit(0);
   `;
 }
 
+export interface InvokeResult {
+  statusCode?: number;
+  body?: string;
+  /** Milliseconds: Node's start until the script runs, importing the bundle, answering the event. */
+  timings?: { bootMs: number; importMs: number; firstEventMs: number };
+}
+
 /** The answer an `invokeBundleScript` process printed, among the bundle's own log lines. */
-export function invokeResult(output: string): { statusCode?: number; body?: string } {
+export function invokeResult(output: string): InvokeResult {
   const line = output.split('\n').find((l) => l.startsWith('RESULT '));
-  return JSON.parse(line?.slice('RESULT '.length) ?? '{}') as { statusCode?: number; body?: string };
+  return JSON.parse(line?.slice('RESULT '.length) ?? '{}') as InvokeResult;
 }

@@ -77,7 +77,8 @@ t.test('tokenizer down, then KMS failing, mid-load: 200 or 503 only, nothing hal
 
   const faults: string[] = [];
   const injectFaults = async () => {
-    await sleep(1_500);
+    // A few orders first (slower on a busy machine), so that the faults have something to break.
+    for (let waited = 0; created.size < 4 && waited < 20_000; waited += 100) await sleep(100);
     await tokenizer.app.close();
     faults.push('tokenizer down');
     await sleep(1_000);

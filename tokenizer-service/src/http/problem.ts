@@ -1,13 +1,6 @@
-import {
-  fastifyClientProblem,
-  internalProblem,
-  malformedRequestProblem,
-  type Problem,
-  problemContentType,
-  problemType,
-  validationProblem,
-} from '@tokenization/contracts/problem';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type ProblemAnswer, registerProblemHandling } from '@tokenization/contracts/fastify-problems';
+import { type Problem, problemType } from '@tokenization/contracts/problem';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import {
   DependencyUnavailableError,
   InvalidItemError,
@@ -26,84 +19,20 @@ export class ProblemError extends Error {
   }
 }
 
-export interface ProblemHandlingOptions {
-  /** Seconds a client is told to wait when a dependency is unavailable. */
-  retryAfterSeconds: number;
-}
-
-/**
- * The one error handler of the app. Details are fixed texts or field paths: request data (which may hold a
- * card number) is never echoed, and a 5xx says nothing about internals. The answers both services give
- * alike (contract validation, Fastify's client errors, 500) come from `@tokenization/contracts/problem`.
- */
-export function registerProblemHandling(app: FastifyInstance, options: ProblemHandlingOptions): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const { problem, headers } = toProblem(error, options);
-    if (problem.status >= 500) request.log.error({ err: error }, problem.title);
-    else request.log.info({ problem: problem.type, status: problem.status }, 'request rejected');
-    return sendProblem(request, reply, problem, headers);
-  });
-  registerClosingAnswer(app, options);
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, {
-      type: problemType('not-found'),
-      title: 'Not Found',
-      status: 404,
-      detail: 'No such route.',
-    }),
-  );
-}
-
-/**
- * Once the app is closing (a restart; SIGTERM to the local server), requests still arriving on kept-alive
- * connections are answered like any unavailability: 503, Retry-After, a problem document, and the
- * connection closed (Fastify sets `Connection: close`). Fastify's own `return503OnClosing` would answer a
- * bare JSON 503 without Retry-After. Requests already in progress finish normally.
- */
-function registerClosingAnswer(app: FastifyInstance, options: ProblemHandlingOptions): void {
-  let closing = false;
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
-  app.addHook('onRequest', async (request, reply) => {
-    if (!closing) return;
-    sendProblem(
-      request,
-      reply,
-      {
-        type: problemType('shutting-down'),
-        title: 'Service Unavailable',
-        status: 503,
-        detail: 'The service is restarting; retry later.',
-      },
-      { 'retry-after': String(options.retryAfterSeconds) },
-    );
-    return reply;
+/** The tokenizer's error handling: its own errors mapped here, the rest shared with the order service. */
+export function registerTokenizerProblems(
+  app: FastifyInstance,
+  options: { retryAfterSeconds: number },
+): void {
+  registerProblemHandling(app, {
+    retryAfterSeconds: options.retryAfterSeconds,
+    answerFor: (error) => answerFor(error, options.retryAfterSeconds),
   });
 }
 
-export function sendProblem(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  problem: Problem,
-  headers: Record<string, string> = {},
-): FastifyReply {
-  return reply
-    .code(problem.status)
-    .headers(headers)
-    .type(problemContentType)
-    .send({ ...problem, instance: problem.instance ?? request.url.split('?')[0] });
-}
-
-function toProblem(
-  error: FastifyError,
-  options: ProblemHandlingOptions,
-): { problem: Problem; headers?: Record<string, string> } {
+function answerFor(error: FastifyError, retryAfterSeconds: number): ProblemAnswer | undefined {
   if (error instanceof ProblemError) {
     return { problem: { type: problemType('bad-request'), ...error.problem }, headers: error.headers };
-  }
-  if (error.validation) {
-    return { problem: validationProblem(error.validation, error.validationContext ?? 'body') };
   }
   if (error instanceof InvalidItemError) {
     return {
@@ -134,7 +63,7 @@ function toProblem(
         status: 503,
         detail: `The ${error.dependency === 'kms' ? 'key service' : 'vault store'} is unavailable; retry later.`,
       },
-      headers: { 'retry-after': String(options.retryAfterSeconds) },
+      headers: { 'retry-after': String(retryAfterSeconds) },
     };
   }
   if (error instanceof TokenSpaceExhaustedError) {
@@ -147,9 +76,5 @@ function toProblem(
       },
     };
   }
-  const clientProblem = fastifyClientProblem(error.code);
-  if (clientProblem) return { problem: clientProblem };
-  // JSON.parse messages quote the body: never pass them on.
-  if (error instanceof SyntaxError || error.statusCode === 400) return { problem: malformedRequestProblem };
-  return { problem: internalProblem };
+  return undefined;
 }

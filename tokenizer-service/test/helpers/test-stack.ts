@@ -4,13 +4,13 @@
 import { Writable } from 'node:stream';
 import { CreateTableCommand, DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type LocalKms, startLocalKms } from '@tokenization/local-stack/local-kms';
-import { recordLogLines } from '@tokenization/local-stack/test-support/log-capture';
-import { testCardNumbers } from '@tokenization/local-stack/test-support/test-cards';
 import {
   testDynamoDbClient,
   testDynamoDbEndpoint,
   uniqueTableName,
 } from '@tokenization/local-stack/test-support/dynamodb';
+import { recordLogLines } from '@tokenization/local-stack/test-support/log-capture';
+import { testCardNumbers } from '@tokenization/local-stack/test-support/test-cards';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
 import { vaultTableDefinition } from '../../src/adapters/vault-table.js';

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoadAndVerify, signedSender } from '@tokenization/local-stack/soak/load-verify';
 import t from 'tap';
+import { untilAcknowledged } from '../helpers/load.js';
 import {
   assertNoCardNumberLogged,
   capturedLogLines,
@@ -40,9 +41,11 @@ t.test(
       await next.app.listen({ host: '127.0.0.1', port });
       return next;
     };
+    const stopLoad = new AbortController();
     const injectFaults = async () => {
+      await untilAcknowledged(load, 20);
       for (const mode of ['fail', 'throttle'] as const) {
-        await sleep(1_200);
+        await sleep(800);
         stack.kms.setFault({ mode });
         faults.push(`kms ${mode}`);
         await sleep(1_200);
@@ -51,8 +54,13 @@ t.test(
       await sleep(800);
       stack = await restart(stack);
       faults.push('tokenizer restart');
+      await sleep(1_500); // recovery under load
+      stopLoad.abort();
     };
-    await Promise.all([load.run({ durationMs: 7_500, concurrency: 8 }), injectFaults()]);
+    await Promise.all([
+      load.run({ durationMs: 60_000, concurrency: 8, signal: stopLoad.signal }),
+      injectFaults(),
+    ]);
     await load.verify();
 
     const report = load.report();
@@ -60,7 +68,7 @@ t.test(
     t.same(faults, ['kms fail', 'kms throttle', 'tokenizer restart'], 'every fault was injected');
     t.same(load.defects(), {}, 'no 5xx but 503 with Retry-After, no hang, no leak, nothing lost');
     t.ok(report.outcomes.unavailable > 0, 'the faults were felt: requests got 503 with Retry-After');
-    t.ok(report.acknowledged.random >= 50, `${report.acknowledged.random} random tokens acknowledged`);
+    t.ok(report.acknowledged.random >= 20, `${report.acknowledged.random} random tokens acknowledged`);
     t.ok(report.acknowledged.oneTime > 0 && report.acknowledged.deterministic > 0, 'every token kind');
     t.ok(
       report.verification.verified >= report.acknowledged.random,

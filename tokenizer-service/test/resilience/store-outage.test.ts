@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startDynamoDbLocal } from '@tokenization/local-stack/dynamodb-local';
 import { LoadAndVerify, signedSender } from '@tokenization/local-stack/soak/load-verify';
 import t from 'tap';
+import { untilAcknowledged } from '../helpers/load.js';
 import {
   assertNoCardNumberLogged,
   capturedLogLines,
@@ -39,7 +40,8 @@ t.test(
     const stopLoad = new AbortController();
     const outage = { downMs: 0, readyWhileDown: 0, readyAfter: 0 };
     const injectFault = async () => {
-      await sleep(1_500);
+      // Tokens first (on a busy machine that takes longer), so that the outage has something to lose.
+      await untilAcknowledged(load, 20);
       const stopped = Date.now();
       await dynamo.stop();
       await sleep(1_000);

@@ -1,0 +1,94 @@
+// The error handling both services share: one error handler, RFC 9457 answers, a 404 for unknown routes,
+// and a 503 with Retry-After while the app closes. Each service maps its own errors; the answers common to
+// both (contract validation, Fastify's client errors, 500) come from ./problem.js.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  fastifyClientProblem,
+  internalProblem,
+  malformedRequestProblem,
+  type Problem,
+  problemContentType,
+  problemType,
+  validationProblem,
+} from './problem.js';
+
+export interface ProblemAnswer {
+  problem: Problem;
+  headers?: Record<string, string>;
+  /** Logged with the rejection, never sent. */
+  reason?: string;
+}
+
+export interface ProblemHandlingOptions {
+  /** Seconds a client is told to wait while the app closes. */
+  retryAfterSeconds: number;
+  /** The service's own errors; undefined for the rest, which get the shared answers. */
+  answerFor: (error: FastifyError) => ProblemAnswer | undefined;
+  /** The `instance` of a problem from the request path (the order service redacts card numbers in it). */
+  instanceOf?: (path: string) => string;
+}
+
+/**
+ * The one error handler of an app. Details are fixed texts or field paths: request data (which may hold a
+ * card number) is never echoed, and a 5xx says nothing about internals.
+ */
+export function registerProblemHandling(app: FastifyInstance, options: ProblemHandlingOptions): void {
+  const send = (request: FastifyRequest, reply: FastifyReply, answer: ProblemAnswer) =>
+    sendProblem(request, reply, answer.problem, answer.headers, options.instanceOf);
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const answer = options.answerFor(error) ?? sharedAnswer(error);
+    const { problem, reason } = answer;
+    if (problem.status >= 500) request.log.error({ err: error }, problem.title);
+    else request.log.info({ problem: problem.type, status: problem.status, reason }, 'request rejected');
+    return send(request, reply, answer);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    send(request, reply, {
+      problem: { type: problemType('not-found'), title: 'Not Found', status: 404, detail: 'No such route.' },
+    }),
+  );
+  // Once the app is closing (a restart; SIGTERM to the local server), requests still arriving on kept-alive
+  // connections are answered like any unavailability: 503, Retry-After, a problem, and the connection
+  // closed. Fastify's own `return503OnClosing` would answer a bare JSON 503 without Retry-After.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    send(request, reply, {
+      problem: {
+        type: problemType('shutting-down'),
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'The service is restarting; nothing was written. Retry later.',
+      },
+      headers: { 'retry-after': String(options.retryAfterSeconds) },
+    });
+    return reply;
+  });
+}
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: Problem,
+  headers: Record<string, string> = {},
+  instanceOf: (path: string) => string = (path) => path,
+): FastifyReply {
+  return reply
+    .code(problem.status)
+    .headers(headers)
+    .type(problemContentType)
+    .send({ ...problem, instance: problem.instance ?? instanceOf(request.url.split('?')[0] ?? '') });
+}
+
+function sharedAnswer(error: FastifyError): ProblemAnswer {
+  if (error.validation)
+    return { problem: validationProblem(error.validation, error.validationContext ?? 'body') };
+  const clientProblem = fastifyClientProblem(error.code);
+  if (clientProblem) return { problem: clientProblem };
+  // JSON.parse messages quote the body: never pass them on.
+  if (error instanceof SyntaxError || error.statusCode === 400) return { problem: malformedRequestProblem };
+  return { problem: internalProblem };
+}

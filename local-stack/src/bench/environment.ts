@@ -1,0 +1,187 @@
+// What the bench measures against: its own local stack on free ports (beside any `npm start`), or the
+// running one; plus a second tokenizer in the original sample's design.
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { waitUntil } from '../stack/child-service.js';
+import {
+  authorizationPolicyFile,
+  type LocalStackOutputs,
+  localCredentials,
+  outputsFile,
+  startLocalStack,
+  startService,
+  tokenizerEntry,
+  tokenizerEnvironment,
+} from '../stack/local-stack.js';
+import { signedFetcher } from '../stack/signed-fetch.js';
+import type { LambdaUnderTest } from './cold-start.js';
+import type { ProcessRef } from './process-cpu.js';
+
+export interface BenchEnvironment {
+  outputs: LocalStackOutputs;
+  /** The tokenizer in ENCRYPTION_PROFILE=sample-per-item-signing, when asked for. */
+  sampleTokenizerUrl?: string;
+  kms: { stats(): Promise<Record<string, number>>; reset(): Promise<void> };
+  /** Processes whose CPU time is measured; `bench` is this process (load generator and local KMS). */
+  pids: Record<string, ProcessRef>;
+  stop(): Promise<void>;
+}
+
+export interface EnvironmentOptions {
+  useRunning: boolean;
+  withSampleTokenizer: boolean;
+  /** Lines the services print. */
+  onLine: (name: string, line: string) => void;
+  log: (line: string) => void;
+}
+
+export async function prepareEnvironment(options: EnvironmentOptions): Promise<BenchEnvironment> {
+  const environment = options.useRunning ? await runningStack(options) : await ownStack(options);
+  if (!options.withSampleTokenizer) return environment;
+  try {
+    return await withSampleTokenizer(environment, options);
+  } catch (error) {
+    await environment.stop();
+    throw error;
+  }
+}
+
+async function ownStack(options: EnvironmentOptions): Promise<BenchEnvironment> {
+  const host = '127.0.0.1';
+  options.log('Starting a local stack for the benchmark (in memory, on free ports)…');
+  const stack = await startLocalStack(
+    {
+      host,
+      region: 'us-east-1',
+      ports: {
+        dynamoDb: await freePort(host),
+        kms: await freePort(host),
+        cognito: await freePort(host),
+        tokenizer: await freePort(host),
+        orders: await freePort(host),
+      },
+      tables: { vault: 'BenchTokenVault', orders: 'BenchCustomerOrders' },
+      writeOutputs: false,
+    },
+    options.onLine,
+  );
+  return {
+    outputs: stack.outputs,
+    kms: { stats: async () => stack.kms.stats(), reset: async () => stack.kms.resetStats() },
+    pids: {
+      tokenizer: stack.pids.tokenizer,
+      orders: stack.pids.orders,
+      dynamodb: stack.pids.dynamoDb,
+      bench: 'self',
+    },
+    stop: () => stack.stop(),
+  };
+}
+
+/** The stack of `npm start`, from its outputs file; the KMS counters over its admin routes. */
+async function runningStack(options: EnvironmentOptions): Promise<BenchEnvironment> {
+  const outputs = JSON.parse(await readFile(outputsFile, 'utf8').catch(() => '{}')) as LocalStackOutputs;
+  if (!outputs.TokenizerApiUrl)
+    throw new Error(`--use-running: no ${outputsFile}; is \`npm start\` running?`);
+  const kms = outputs.KmsEndpoint;
+  options.log(`Using the running stack (${outputsFile}); the CPU time of its processes is not measured.`);
+  return {
+    outputs,
+    kms: {
+      stats: async () => (await (await fetch(`${kms}/_local/stats`)).json()) as Record<string, number>,
+      reset: async () => void (await fetch(`${kms}/_local/stats/reset`, { method: 'POST' })),
+    },
+    pids: { bench: 'self' },
+    stop: async () => {},
+  };
+}
+
+async function withSampleTokenizer(
+  environment: BenchEnvironment,
+  options: EnvironmentOptions,
+): Promise<BenchEnvironment> {
+  const host = new URL(environment.outputs.TokenizerApiUrl).hostname;
+  const port = await freePort(host);
+  options.log(
+    'Starting a second tokenizer in the sample design (ENCRYPTION_PROFILE=sample-per-item-signing)…',
+  );
+  const child = startService('sample tokenizer', tokenizerEntry, options.onLine, {
+    ...tokenizerEnvironment(environment.outputs, host, port),
+    ENCRYPTION_PROFILE: 'sample-per-item-signing',
+  });
+  const url = `http://${host}:${port}`;
+  const fetcher = signedFetcher({
+    credentials: await localCredentials('bench'),
+    region: environment.outputs.Region,
+  });
+  try {
+    await waitUntil('the sample tokenizer', async () => (await fetcher(`${url}/health/ready`)).ok, {
+      exited: child.exited,
+    });
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+  return {
+    ...environment,
+    sampleTokenizerUrl: url,
+    pids: {
+      ...environment.pids,
+      ...(environment.pids.tokenizer === undefined ? {} : { 'sample tokenizer': child.process.pid }),
+    },
+    stop: async () => {
+      await child.stop();
+      await environment.stop();
+    },
+  };
+}
+
+/** Both Lambda entries with the environment their CDK stacks give them, pointed at the local stack. */
+export async function lambdasUnderTest(outputs: LocalStackOutputs): Promise<LambdaUnderTest[]> {
+  // As infra/lib/service-function.ts and the stacks set them (LOG_LEVEL: the deployment's default).
+  const common = { AWS_REGION: outputs.Region, LOG_LEVEL: 'info', NODE_OPTIONS: '--enable-source-maps' };
+  const orderCredentials = await localCredentials('order-service');
+  return [
+    {
+      name: 'tokenizer',
+      entry: 'tokenizer-service/src/lambda.ts',
+      userArn: 'arn:aws:sts::000000000000:assumed-role/bench/cold-start',
+      environment: {
+        ...common,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        TOKEN_VAULT_TABLE_NAME: outputs.TokenVaultTableName,
+        KMS_KEY_ARN: outputs.KmsKeyArn,
+        DYNAMODB_ENDPOINT: outputs.DynamoDBEndpoint,
+        KMS_ENDPOINT: outputs.KmsEndpoint,
+        AUTHORIZATION_POLICY: JSON.stringify(JSON.parse(await readFile(authorizationPolicyFile, 'utf8'))),
+      },
+    },
+    {
+      name: 'order-service',
+      entry: 'order-service/src/lambda.ts',
+      environment: {
+        ...common,
+        AWS_ACCESS_KEY_ID: orderCredentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: orderCredentials.secretAccessKey,
+        ORDER_TABLE_NAME: outputs.CustomerOrderTableName,
+        TOKENIZER_API_URL: outputs.TokenizerApiUrl,
+        COGNITO_USER_POOL_ID: outputs.UserPoolId,
+        COGNITO_CLIENT_ID: outputs.UserPoolAppClientId,
+        COGNITO_ENDPOINT: outputs.CognitoEndpoint,
+        DYNAMODB_ENDPOINT: outputs.DynamoDBEndpoint,
+      },
+    },
+  ];
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}

@@ -1,0 +1,12 @@
+// Helpers for the load tests around the shared load-and-verify core (local-stack/src/soak/load-verify.ts).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LoadAndVerify } from '@tokenization/local-stack/soak/load-verify';
+
+/**
+ * Waits until the load has `count` random tokens acknowledged (at most `limitMs`), so that a fault is
+ * injected once there is something to lose, however busy the machine is.
+ */
+export async function untilAcknowledged(load: LoadAndVerify, count: number, limitMs = 20_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (load.report().acknowledged.random < count && Date.now() < deadline) await sleep(100);
+}

@@ -25,6 +25,8 @@ await registerApiDocs(app, tokenizerDocument);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    // Requests in flight finish; a connection that never goes idle does not hold the process forever.
+    setTimeout(() => process.exit(0), 3_000).unref();
     void app.close().then(() => process.exit(0));
   });
 }

@@ -36,7 +36,7 @@ export function markdownReport(report: BenchReport, targets: readonly TargetVerd
     markdownTable(tableRows(report.runs)),
     '',
     ...(report.coldStart ? [coldStartTable(report.coldStart, true), ''] : []),
-    ...targetLines(targets).map((line) => `- ${line}`),
+    ...targetLines(targets, true),
     '',
   ].join('\n');
 }

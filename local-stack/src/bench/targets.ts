@@ -101,9 +101,11 @@ function singleProcessCap(run: ScenarioRun): string {
     : '';
 }
 
-export function targetLines(verdicts: readonly TargetVerdict[]): string[] {
-  return verdicts.map(
-    (verdict) =>
-      `${verdict.met === null ? '·' : verdict.met ? '✔ met   ' : '✘ missed'} ${verdict.target}: ${verdict.measured}`,
+export function targetLines(verdicts: readonly TargetVerdict[], markdown = false): string[] {
+  const outcome = (met: boolean | null) => (met === null ? 'not measured' : met ? 'met' : 'missed');
+  return verdicts.map((verdict) =>
+    markdown
+      ? `- **${outcome(verdict.met)}**: ${verdict.target}: ${verdict.measured}`
+      : `${verdict.met === null ? '·' : verdict.met ? '✔ met   ' : '✘ missed'} ${verdict.target}: ${verdict.measured}`,
   );
 }

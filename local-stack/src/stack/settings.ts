@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 export interface LocalStackSettings {
@@ -39,7 +41,12 @@ export function localStackSettings(
       return [key, port];
     }),
   ) as LocalStackSettings['ports'];
-  const dataDirectory = values['data-dir'] ?? (values.persist ? '.local-stack/data' : undefined);
+  // npm runs workspace scripts in the workspace's folder; paths are the caller's (INIT_CWD), the default the repository's.
+  const dataDirectory = values['data-dir']
+    ? resolve(env.INIT_CWD ?? process.cwd(), values['data-dir'])
+    : values.persist
+      ? fileURLToPath(new URL('../../../.local-stack/data', import.meta.url))
+      : undefined;
   return {
     host: '127.0.0.1',
     region: env.AWS_REGION ?? 'us-east-1',

@@ -1,6 +1,12 @@
 // Registers a service's contract operations as Fastify routes: one per operation, validated by the
-// contract's own schemas. Both services use it; this module imports Fastify's types only.
-import type { FastifyInstance, onRequestHookHandler, RouteHandlerMethod } from 'fastify';
+// contract's own schemas, on an app set up the same way for both services.
+import { randomUUID } from 'node:crypto';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type onRequestHookHandler,
+  type RouteHandlerMethod,
+} from 'fastify';
 import { type OpenApiDocument, type OperationRoute, operationRoutes } from './operations.js';
 
 declare module 'fastify' {
@@ -58,4 +64,30 @@ export function requiresSecurity(document: OpenApiDocument, route: OperationRout
   const operation = document.paths[route.path]?.[route.method.toLowerCase() as 'get'];
   const security = (operation?.security ?? document.security ?? []) as Record<string, unknown>[];
   return security.length > 0 && security.every((requirement) => Object.keys(requirement).length > 0);
+}
+
+export interface ContractAppOptions {
+  logger: FastifyBaseLogger;
+  /** Largest request body accepted, in bytes (413 above it). */
+  bodyLimit: number;
+}
+
+/** A Fastify instance set up the way both services serve their contracts. */
+export function createContractApp(options: ContractAppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit,
+    genReqId: () => randomUUID(),
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    // While closing, the problem handling answers a problem with Retry-After instead of Fastify's bare 503.
+    return503OnClosing: false,
+    ajv: {
+      // Unknown properties are a client error, not something to drop silently; strings stay strings.
+      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
+    },
+  });
+  // The contracts speak JSON only: other media types get 415 instead of a string body.
+  app.removeContentTypeParser('text/plain');
+  return app;
 }

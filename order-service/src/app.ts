@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { registerOperations } from '@tokenization/contracts/fastify-operations';
+import { createContractApp, registerOperations } from '@tokenization/contracts/fastify-operations';
 import { orderDocument } from '@tokenization/contracts/order-document';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Orders } from './domain/orders.js';
 import type { CardTokenizer, Clock, OrderStore, PaymentProcessor } from './domain/ports.js';
 import { type Authenticator, authenticationHook } from './http/authentication.js';
@@ -30,21 +29,7 @@ export interface AppDependencies {
 
 /** Builds the order app. It reads no environment and never listens: the entries do. */
 export function buildApp(deps: AppDependencies): FastifyInstance {
-  const app = Fastify({
-    loggerInstance: deps.logger,
-    bodyLimit: deps.bodyLimit ?? 16 * 1024,
-    genReqId: () => randomUUID(),
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
-    // While closing, the problem handling answers a problem with Retry-After instead of Fastify's bare 503.
-    return503OnClosing: false,
-    ajv: {
-      // Unknown properties are a client error, not something to drop silently; strings stay strings.
-      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
-    },
-  });
-  // The contract speaks JSON only: other media types get 415 instead of a string body.
-  app.removeContentTypeParser('text/plain');
+  const app = createContractApp({ logger: deps.logger, bodyLimit: deps.bodyLimit ?? 16 * 1024 });
   registerStrictJsonParser(app);
   registerOrderProblems(app, { retryAfterSeconds: deps.retryAfterSeconds ?? 1 });
   const orders = new Orders({

@@ -3,6 +3,7 @@
 // requestContext.authorizer.claims are the ID token claims the Cognito user pool authorizer verified. The
 // function cannot reach the pool's JWKS from its isolated subnets: it re-checks the claims instead.
 import { fileURLToPath } from 'node:url';
+import { restApiEvent } from '@tokenization/local-stack/test-support/lambda-invoke';
 import { build } from 'esbuild';
 import t from 'tap';
 import {
@@ -68,31 +69,18 @@ function restEvent(
   options: { body?: unknown; claims?: Record<string, unknown> | null; headers?: Record<string, string> } = {},
 ) {
   const claims = options.claims === undefined ? claimsOf('alice-sub') : options.claims;
-  return {
-    resource: path,
+  return restApiEvent({
+    method: httpMethod,
     path,
-    httpMethod,
     // API Gateway passes the Authorization header on; the function does not read it.
     headers: {
       'Content-Type': 'application/json',
       Authorization: 'eyJraWQiOi.not-verified-here.x',
       ...options.headers,
     },
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: {
-      stage: 'prod',
-      requestId: 'req-1',
-      httpMethod,
-      path: `/prod${path}`,
-      ...(claims === null ? {} : { authorizer: { claims } }),
-    },
-    body: options.body === undefined ? null : JSON.stringify(options.body),
-    isBase64Encoded: false,
-  };
+    body: options.body,
+    requestContext: { requestId: 'req-1', ...(claims === null ? {} : { authorizer: { claims } }) },
+  });
 }
 
 const invoke = async (event: ReturnType<typeof restEvent>) => {

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { registerOperations } from '@tokenization/contracts/fastify-operations';
+import { createContractApp, registerOperations } from '@tokenization/contracts/fastify-operations';
 import { tokenizerDocument } from '@tokenization/contracts/tokenizer-document';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Authenticator } from './auth/authenticator.js';
 import type { AuthorizationPolicy } from './auth/authorization-policy.js';
 import type { Clock, Fingerprinter, ValueCipher, VaultStore } from './domain/ports.js';
@@ -31,21 +30,7 @@ export interface AppDependencies {
 /** Builds the tokenizer app. It reads no environment and never listens: the entries do. */
 export function buildApp(deps: AppDependencies): FastifyInstance {
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
-  const app = Fastify({
-    loggerInstance: deps.logger,
-    bodyLimit,
-    genReqId: () => randomUUID(),
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
-    // While closing, the problem handling answers a problem with Retry-After instead of Fastify's bare 503.
-    return503OnClosing: false,
-    ajv: {
-      // Unknown properties are a client error, not something to drop silently; strings stay strings.
-      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
-    },
-  });
-  // The contract speaks JSON only: other media types get 415 instead of a string body.
-  app.removeContentTypeParser('text/plain');
+  const app = createContractApp({ logger: deps.logger, bodyLimit: bodyLimit });
   registerTokenizerProblems(app, { retryAfterSeconds: deps.retryAfterSeconds ?? 1 });
   // The audit trail first: its preHandler records token ids before a body-dependent denial.
   registerAuditTrail(app, deps.auditLogger);

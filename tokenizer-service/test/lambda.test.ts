@@ -8,6 +8,7 @@ import {
   testDynamoDbEndpoint,
   uniqueTableName,
 } from '@tokenization/local-stack/test-support/dynamodb';
+import { restApiEvent } from '@tokenization/local-stack/test-support/lambda-invoke';
 import t from 'tap';
 import { vaultTableDefinition } from '../src/adapters/vault-table.js';
 import type { AuthorizationPolicyDocument } from '../src/auth/authorization-policy.js';
@@ -101,35 +102,24 @@ function restEvent(
           principalOrgId: null,
           ...(options.identity ?? { userArn: orderRoleSession }),
         };
-  return {
-    resource: path,
+  return restApiEvent({
+    method,
     path,
-    httpMethod: method,
     headers: {
       'content-type': 'application/json',
       host: 'abc123.execute-api.us-east-1.amazonaws.com',
       ...options.headers,
     },
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
+    body: options.body,
     requestContext: {
       accountId: account,
       apiId: 'abc123',
-      stage: 'prod',
-      resourcePath: path,
-      httpMethod: method,
-      path: `/prod${path}`,
       protocol: 'HTTP/1.1',
       requestId: randomUUID(),
       requestTimeEpoch: Date.now(),
       identity,
     },
-    body: options.body === undefined ? null : JSON.stringify(options.body),
-    isBase64Encoded: false,
-  };
+  });
 }
 
 const invoke = async (event: ReturnType<typeof restEvent>) => {

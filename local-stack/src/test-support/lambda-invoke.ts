@@ -1,32 +1,54 @@
 // Starts a Lambda bundle the way Lambda's Node.js runtime does, in a fresh process: shared by the bundling
 // test (infra/test/bundling.test.ts) and the benchmark's cold-start measure (src/bench/cold-start.ts).
 
-/**
- * An API Gateway REST (v1) proxy event for `GET /health/live` on stage `prod`. With `userArn`, the event
- * carries the identity API Gateway's AWS_IAM authorization verified (the tokenizer requires one).
- */
-export function healthProbeEvent(userArn?: string): Record<string, unknown> {
+export interface RestApiEventOptions {
+  method: string;
+  /** The resource path, as the function sees it (the stage prefix is added to `requestContext.path`). */
+  path: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Added to the request context: `identity` (AWS_IAM), `authorizer` (Cognito), ids, times. */
+  requestContext?: Record<string, unknown>;
+}
+
+/** An API Gateway REST (v1) Lambda proxy event on stage `prod`; the body is sent as JSON. */
+export function restApiEvent(options: RestApiEventOptions): Record<string, unknown> {
+  const { method, path } = options;
   return {
-    resource: '/health/live',
-    path: '/health/live',
-    httpMethod: 'GET',
-    headers: {},
+    resource: path,
+    path,
+    httpMethod: method,
+    headers: options.headers ?? {},
     multiValueHeaders: {},
     queryStringParameters: null,
     multiValueQueryStringParameters: null,
     pathParameters: null,
     stageVariables: null,
     requestContext: {
-      resourcePath: '/health/live',
-      httpMethod: 'GET',
-      path: '/prod/health/live',
+      resourcePath: path,
+      httpMethod: method,
+      path: `/prod${path}`,
       stage: 'prod',
+      ...options.requestContext,
+    },
+    body: options.body === undefined ? null : JSON.stringify(options.body),
+    isBase64Encoded: false,
+  };
+}
+
+/**
+ * An API Gateway REST (v1) proxy event for `GET /health/live` on stage `prod`. With `userArn`, the event
+ * carries the identity API Gateway's AWS_IAM authorization verified (the tokenizer requires one).
+ */
+export function healthProbeEvent(userArn?: string): Record<string, unknown> {
+  return restApiEvent({
+    method: 'GET',
+    path: '/health/live',
+    requestContext: {
       requestId: 'health-probe',
       ...(userArn ? { identity: { userArn, accountId: userArn.split(':')[4] } } : {}),
     },
-    body: null,
-    isBase64Encoded: false,
-  };
+  });
 }
 
 /**

@@ -7,7 +7,7 @@ export const orderDocument: OpenApiDocument = {
     "title": "Order API",
     "version": "1.0.0",
     "summary": "The sample application's orders and payments, keeping only card tokens.",
-    "description": "The application team's service from AWS's sample \"Lambda Layers for Serverless Tokenization\",\nrebuilt so that it never holds a card number at rest: the card of an order is tokenized by the\ntokenizer service and only the token, the last four digits and the brand are stored. Paying an order\ndetokenizes the card in memory for the payment processor and answers with a masked number.\n\n**Callers.** Every order operation needs an Amazon Cognito user pool ID token in the `Authorization`\nheader (the raw token, as the sample sends it, or `Bearer <token>`). A caller only ever sees their own\norders: another user's order answers `404` as if it did not exist.\n\n**Idempotency.** `CustomerOrder` is the order's key, chosen by the client. Posting the same order again\nwith the same body answers the same result and creates no second token; the same `CustomerOrder` with\na different body, or from another user, answers `409`.\n\n**Errors** are RFC 9457 problem details (`application/problem+json`). A card number never appears in an\nanswer, an error or a log line.\n",
+    "description": "The application team's service from AWS's sample \"Lambda Layers for Serverless Tokenization\",\nrebuilt so that it never holds a card number at rest: the card of an order is tokenized by the\ntokenizer service and only the token, the last four digits and the brand are stored. Paying an order\ndetokenizes the card in memory for the payment processor and answers with a masked number.\n\n**Callers.** Every order operation needs an Amazon Cognito user pool ID token in the `Authorization`\nheader (the raw token, as the sample sends it, or `Bearer <token>`). A caller only ever sees their own\norders: another user's order answers `404` as if it did not exist.\n\n**Idempotency.** `CustomerOrder` is the order's key among the caller's own orders, chosen by the client:\ntwo users may both have order `123456789`, and neither learns whether the other's exists. Posting the\nsame order again with the same body answers the same result and creates no second token; the same\n`CustomerOrder` of the same caller with a different body answers `409`.\n\n**Errors** are RFC 9457 problem details (`application/problem+json`). A card number never appears in an\nanswer, an error or a log line.\n",
     "license": {
       "name": "MIT-0",
       "identifier": "MIT-0"
@@ -253,7 +253,7 @@ export const orderDocument: OpenApiDocument = {
             }
           },
           "409": {
-            "description": "The `CustomerOrder` exists with a different body or for another user, or the order is already paid.\n",
+            "description": "The caller's `CustomerOrder` exists with a different body, or the order is already paid.\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -1159,7 +1159,7 @@ export const orderDocument: OpenApiDocument = {
             }
           },
           "409": {
-            "description": "The `CustomerOrder` exists with a different body or for another user, or the order is already paid.\n",
+            "description": "The caller's `CustomerOrder` exists with a different body, or the order is already paid.\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -2143,7 +2143,7 @@ export const orderDocument: OpenApiDocument = {
         }
       },
       "Conflict": {
-        "description": "The `CustomerOrder` exists with a different body or for another user, or the order is already paid.\n",
+        "description": "The caller's `CustomerOrder` exists with a different body, or the order is already paid.\n",
         "content": {
           "application/problem+json": {
             "schema": {

@@ -245,7 +245,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The `CustomerOrder` exists with a different body or for another user, or the order is already paid. */
+        /** @description The caller's `CustomerOrder` exists with a different body, or the order is already paid. */
         Conflict: {
             headers: {
                 [name: string]: unknown;

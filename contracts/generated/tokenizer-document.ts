@@ -80,7 +80,7 @@ export const tokenizerDocument: OpenApiDocument = {
                   },
                   "preserve": {
                     "type": "string",
-                    "description": "With `format: format_preserving`: the card digits the token keeps. `last4` leaves the other\n`n - 4` digits random (9 to 15 for cards of 13 to 19 digits); `first6_last4` leaves `n - 10`\nrandom (6 to 9) and needs a card of at least 16 digits, so at least a million tokens exist per\nfirst six and last four. Defaults to `last4`; not allowed with `format: random`.\n",
+                    "description": "With `format: format_preserving`: the card digits the token keeps. `last4` leaves the other\n`n - 4` digits random (9 to 15 for cards of 13 to 19 digits); `first6_last4` leaves `n - 10`\nrandom (6 to 9) and needs a card of at least 16 digits, so at least a million tokens exist per\nfirst six and last four. Defaults to `last4`; not allowed with `format: random`. A\ndeterministic token keeps the last four at most: `first6_last4` with `deterministic` is refused\n(`400`, or the item's `invalid_options`).\n",
                     "enum": [
                       "last4",
                       "first6_last4"
@@ -88,7 +88,7 @@ export const tokenizerDocument: OpenApiDocument = {
                   },
                   "deterministic": {
                     "type": "boolean",
-                    "description": "The same value (with the same `type`, `format` and `preserve`) in the same tenant always gets\nthe same token, found by a keyed HMAC-SHA-256 fingerprint. The first tokenization's metadata\nis kept. Cannot be combined with `ttlSeconds` or `maxUses`.\n",
+                    "description": "The same value (with the same `type`, `format` and `preserve`) in the same tenant always gets\nthe same token, found by a keyed HMAC-SHA-256 fingerprint. The first tokenization's metadata\nis kept. Cannot be combined with `ttlSeconds` or `maxUses`, nor with `preserve: first6_last4`.\nBecause each such call tells whether a value was tokenized before, it needs the permission\n`tokenize:deterministic` (not implied by `tokenize`; `403` otherwise, for a whole batch holding\none deterministic item) and is limited per caller and minute (`429`).\n",
                     "default": false
                   },
                   "ttlSeconds": {
@@ -600,6 +600,71 @@ export const tokenizerDocument: OpenApiDocument = {
               }
             }
           },
+          "429": {
+            "description": "The request's deterministic items would take the caller above its limit of deterministic\ntokenizations per minute (problem type `urn:tokenization:problem:deterministic-rate-limit`). Nothing\nwas tokenized: a batch is refused whole. Retry after the given delay (the end of the minute); a\nrequest holding more deterministic items than a whole minute allows must be split.\n",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before retrying.",
+                "required": true,
+                "schema": {
+                  "type": "integer",
+                  "minimum": 1
+                }
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "type": "object",
+                  "description": "RFC 9457 problem details.",
+                  "required": [
+                    "type",
+                    "title",
+                    "status"
+                  ],
+                  "properties": {
+                    "type": {
+                      "type": "string",
+                      "description": "A URI reference naming the problem type."
+                    },
+                    "title": {
+                      "type": "string"
+                    },
+                    "status": {
+                      "type": "integer"
+                    },
+                    "detail": {
+                      "type": "string"
+                    },
+                    "instance": {
+                      "type": "string"
+                    },
+                    "errors": {
+                      "type": "array",
+                      "description": "The request fields that failed validation.",
+                      "items": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": [
+                          "field",
+                          "message"
+                        ],
+                        "properties": {
+                          "field": {
+                            "type": "string",
+                            "description": "A JSON Pointer into the request, e.g. `/body/items/3/value`."
+                          },
+                          "message": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
           "503": {
             "description": "The vault store or KMS is unavailable; retry after the given delay.",
             "headers": {
@@ -724,7 +789,7 @@ export const tokenizerDocument: OpenApiDocument = {
                         },
                         "preserve": {
                           "type": "string",
-                          "description": "With `format: format_preserving`: the card digits the token keeps. `last4` leaves the other\n`n - 4` digits random (9 to 15 for cards of 13 to 19 digits); `first6_last4` leaves `n - 10`\nrandom (6 to 9) and needs a card of at least 16 digits, so at least a million tokens exist per\nfirst six and last four. Defaults to `last4`; not allowed with `format: random`.\n",
+                          "description": "With `format: format_preserving`: the card digits the token keeps. `last4` leaves the other\n`n - 4` digits random (9 to 15 for cards of 13 to 19 digits); `first6_last4` leaves `n - 10`\nrandom (6 to 9) and needs a card of at least 16 digits, so at least a million tokens exist per\nfirst six and last four. Defaults to `last4`; not allowed with `format: random`. A\ndeterministic token keeps the last four at most: `first6_last4` with `deterministic` is refused\n(`400`, or the item's `invalid_options`).\n",
                           "enum": [
                             "last4",
                             "first6_last4"
@@ -732,7 +797,7 @@ export const tokenizerDocument: OpenApiDocument = {
                         },
                         "deterministic": {
                           "type": "boolean",
-                          "description": "The same value (with the same `type`, `format` and `preserve`) in the same tenant always gets\nthe same token, found by a keyed HMAC-SHA-256 fingerprint. The first tokenization's metadata\nis kept. Cannot be combined with `ttlSeconds` or `maxUses`.\n",
+                          "description": "The same value (with the same `type`, `format` and `preserve`) in the same tenant always gets\nthe same token, found by a keyed HMAC-SHA-256 fingerprint. The first tokenization's metadata\nis kept. Cannot be combined with `ttlSeconds` or `maxUses`, nor with `preserve: first6_last4`.\nBecause each such call tells whether a value was tokenized before, it needs the permission\n`tokenize:deterministic` (not implied by `tokenize`; `403` otherwise, for a whole batch holding\none deterministic item) and is limited per caller and minute (`429`).\n",
                           "default": false
                         },
                         "ttlSeconds": {
@@ -1190,6 +1255,71 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "415": {
             "description": "The request body is not `application/json`.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "type": "object",
+                  "description": "RFC 9457 problem details.",
+                  "required": [
+                    "type",
+                    "title",
+                    "status"
+                  ],
+                  "properties": {
+                    "type": {
+                      "type": "string",
+                      "description": "A URI reference naming the problem type."
+                    },
+                    "title": {
+                      "type": "string"
+                    },
+                    "status": {
+                      "type": "integer"
+                    },
+                    "detail": {
+                      "type": "string"
+                    },
+                    "instance": {
+                      "type": "string"
+                    },
+                    "errors": {
+                      "type": "array",
+                      "description": "The request fields that failed validation.",
+                      "items": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": [
+                          "field",
+                          "message"
+                        ],
+                        "properties": {
+                          "field": {
+                            "type": "string",
+                            "description": "A JSON Pointer into the request, e.g. `/body/items/3/value`."
+                          },
+                          "message": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "The request's deterministic items would take the caller above its limit of deterministic\ntokenizations per minute (problem type `urn:tokenization:problem:deterministic-rate-limit`). Nothing\nwas tokenized: a batch is refused whole. Retry after the given delay (the end of the minute); a\nrequest holding more deterministic items than a whole minute allows must be split.\n",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before retrying.",
+                "required": true,
+                "schema": {
+                  "type": "integer",
+                  "minimum": 1
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -3103,7 +3233,7 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "preserve": {
             "type": "string",
-            "description": "With `format: format_preserving`: the card digits the token keeps. `last4` leaves the other\n`n - 4` digits random (9 to 15 for cards of 13 to 19 digits); `first6_last4` leaves `n - 10`\nrandom (6 to 9) and needs a card of at least 16 digits, so at least a million tokens exist per\nfirst six and last four. Defaults to `last4`; not allowed with `format: random`.\n",
+            "description": "With `format: format_preserving`: the card digits the token keeps. `last4` leaves the other\n`n - 4` digits random (9 to 15 for cards of 13 to 19 digits); `first6_last4` leaves `n - 10`\nrandom (6 to 9) and needs a card of at least 16 digits, so at least a million tokens exist per\nfirst six and last four. Defaults to `last4`; not allowed with `format: random`. A\ndeterministic token keeps the last four at most: `first6_last4` with `deterministic` is refused\n(`400`, or the item's `invalid_options`).\n",
             "enum": [
               "last4",
               "first6_last4"
@@ -3111,7 +3241,7 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "deterministic": {
             "type": "boolean",
-            "description": "The same value (with the same `type`, `format` and `preserve`) in the same tenant always gets\nthe same token, found by a keyed HMAC-SHA-256 fingerprint. The first tokenization's metadata\nis kept. Cannot be combined with `ttlSeconds` or `maxUses`.\n",
+            "description": "The same value (with the same `type`, `format` and `preserve`) in the same tenant always gets\nthe same token, found by a keyed HMAC-SHA-256 fingerprint. The first tokenization's metadata\nis kept. Cannot be combined with `ttlSeconds` or `maxUses`, nor with `preserve: first6_last4`.\nBecause each such call tells whether a value was tokenized before, it needs the permission\n`tokenize:deterministic` (not implied by `tokenize`; `403` otherwise, for a whole batch holding\none deterministic item) and is limited per caller and minute (`429`).\n",
             "default": false
           },
           "ttlSeconds": {
@@ -3374,7 +3504,7 @@ export const tokenizerDocument: OpenApiDocument = {
                 },
                 "preserve": {
                   "type": "string",
-                  "description": "With `format: format_preserving`: the card digits the token keeps. `last4` leaves the other\n`n - 4` digits random (9 to 15 for cards of 13 to 19 digits); `first6_last4` leaves `n - 10`\nrandom (6 to 9) and needs a card of at least 16 digits, so at least a million tokens exist per\nfirst six and last four. Defaults to `last4`; not allowed with `format: random`.\n",
+                  "description": "With `format: format_preserving`: the card digits the token keeps. `last4` leaves the other\n`n - 4` digits random (9 to 15 for cards of 13 to 19 digits); `first6_last4` leaves `n - 10`\nrandom (6 to 9) and needs a card of at least 16 digits, so at least a million tokens exist per\nfirst six and last four. Defaults to `last4`; not allowed with `format: random`. A\ndeterministic token keeps the last four at most: `first6_last4` with `deterministic` is refused\n(`400`, or the item's `invalid_options`).\n",
                   "enum": [
                     "last4",
                     "first6_last4"
@@ -3382,7 +3512,7 @@ export const tokenizerDocument: OpenApiDocument = {
                 },
                 "deterministic": {
                   "type": "boolean",
-                  "description": "The same value (with the same `type`, `format` and `preserve`) in the same tenant always gets\nthe same token, found by a keyed HMAC-SHA-256 fingerprint. The first tokenization's metadata\nis kept. Cannot be combined with `ttlSeconds` or `maxUses`.\n",
+                  "description": "The same value (with the same `type`, `format` and `preserve`) in the same tenant always gets\nthe same token, found by a keyed HMAC-SHA-256 fingerprint. The first tokenization's metadata\nis kept. Cannot be combined with `ttlSeconds` or `maxUses`, nor with `preserve: first6_last4`.\nBecause each such call tells whether a value was tokenized before, it needs the permission\n`tokenize:deterministic` (not implied by `tokenize`; `403` otherwise, for a whole batch holding\none deterministic item) and is limited per caller and minute (`429`).\n",
                   "default": false
                 },
                 "ttlSeconds": {
@@ -4426,6 +4556,71 @@ export const tokenizerDocument: OpenApiDocument = {
       },
       "UnsupportedMediaType": {
         "description": "The request body is not `application/json`.",
+        "content": {
+          "application/problem+json": {
+            "schema": {
+              "type": "object",
+              "description": "RFC 9457 problem details.",
+              "required": [
+                "type",
+                "title",
+                "status"
+              ],
+              "properties": {
+                "type": {
+                  "type": "string",
+                  "description": "A URI reference naming the problem type."
+                },
+                "title": {
+                  "type": "string"
+                },
+                "status": {
+                  "type": "integer"
+                },
+                "detail": {
+                  "type": "string"
+                },
+                "instance": {
+                  "type": "string"
+                },
+                "errors": {
+                  "type": "array",
+                  "description": "The request fields that failed validation.",
+                  "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "field",
+                      "message"
+                    ],
+                    "properties": {
+                      "field": {
+                        "type": "string",
+                        "description": "A JSON Pointer into the request, e.g. `/body/items/3/value`."
+                      },
+                      "message": {
+                        "type": "string"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "DeterministicLimitReached": {
+        "description": "The request's deterministic items would take the caller above its limit of deterministic\ntokenizations per minute (problem type `urn:tokenization:problem:deterministic-rate-limit`). Nothing\nwas tokenized: a batch is refused whole. Retry after the given delay (the end of the minute); a\nrequest holding more deterministic items than a whole minute allows must be split.\n",
+        "headers": {
+          "Retry-After": {
+            "description": "Seconds to wait before retrying.",
+            "required": true,
+            "schema": {
+              "type": "integer",
+              "minimum": 1
+            }
+          }
+        },
         "content": {
           "application/problem+json": {
             "schema": {

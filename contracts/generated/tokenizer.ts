@@ -155,14 +155,19 @@ export interface components {
              * @description With `format: format_preserving`: the card digits the token keeps. `last4` leaves the other
              *     `n - 4` digits random (9 to 15 for cards of 13 to 19 digits); `first6_last4` leaves `n - 10`
              *     random (6 to 9) and needs a card of at least 16 digits, so at least a million tokens exist per
-             *     first six and last four. Defaults to `last4`; not allowed with `format: random`.
+             *     first six and last four. Defaults to `last4`; not allowed with `format: random`. A
+             *     deterministic token keeps the last four at most: `first6_last4` with `deterministic` is refused
+             *     (`400`, or the item's `invalid_options`).
              * @enum {string}
              */
             preserve?: "last4" | "first6_last4";
             /**
              * @description The same value (with the same `type`, `format` and `preserve`) in the same tenant always gets
              *     the same token, found by a keyed HMAC-SHA-256 fingerprint. The first tokenization's metadata
-             *     is kept. Cannot be combined with `ttlSeconds` or `maxUses`.
+             *     is kept. Cannot be combined with `ttlSeconds` or `maxUses`, nor with `preserve: first6_last4`.
+             *     Because each such call tells whether a value was tokenized before, it needs the permission
+             *     `tokenize:deterministic` (not implied by `tokenize`; `403` otherwise, for a whole batch holding
+             *     one deterministic item) and is limited per caller and minute (`429`).
              * @default false
              */
             deterministic?: boolean;
@@ -368,6 +373,21 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description The request's deterministic items would take the caller above its limit of deterministic
+         *     tokenizations per minute (problem type `urn:tokenization:problem:deterministic-rate-limit`). Nothing
+         *     was tokenized: a batch is refused whole. Retry after the given delay (the end of the minute); a
+         *     request holding more deterministic items than a whole minute allows must be split.
+         */
+        DeterministicLimitReached: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The vault store or KMS is unavailable; retry after the given delay. */
         ServiceUnavailable: {
             headers: {
@@ -422,6 +442,7 @@ export interface operations {
             409: components["responses"]["TokenSpaceExhausted"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["DeterministicLimitReached"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -452,6 +473,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["DeterministicLimitReached"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

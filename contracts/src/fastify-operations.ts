@@ -7,6 +7,7 @@ import Fastify, {
   type onRequestHookHandler,
   type RouteHandlerMethod,
 } from 'fastify';
+import { answerFrameworkError } from './fastify-problems.js';
 import { type OpenApiDocument, type OperationRoute, operationRoutes } from './operations.js';
 
 declare module 'fastify' {
@@ -82,6 +83,8 @@ export function createContractApp(options: ContractAppOptions): FastifyInstance 
     onConstructorPoisoning: 'error',
     // While closing, the problem handling answers a problem with Retry-After instead of Fastify's bare 503.
     return503OnClosing: false,
+    // Fastify's own answers to unroutable URLs quote the path: problems that do not, instead.
+    frameworkErrors: answerFrameworkError,
     ajv: {
       // Unknown properties are a client error, not something to drop silently; strings stay strings.
       customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },

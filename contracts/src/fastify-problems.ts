@@ -24,9 +24,15 @@ export interface ProblemHandlingOptions {
   retryAfterSeconds: number;
   /** The service's own errors; undefined for the rest, which get the shared answers. */
   answerFor: (error: FastifyError) => ProblemAnswer | undefined;
-  /** The `instance` of a problem from the request path (the order service redacts card numbers in it). */
-  instanceOf?: (path: string) => string;
+  /**
+   * Path parameters the service recognises as its own and may repeat in a problem's `instance` (the
+   * tokenizer's well-formed tokens). Default: none.
+   */
+  echoesParameter?: EchoesParameter;
 }
+
+/** May the value of path parameter `name` be repeated to the caller? */
+export type EchoesParameter = (name: string, value: string) => boolean;
 
 /**
  * The one error handler of an app. Details are fixed texts or field paths: request data (which may hold a
@@ -34,7 +40,7 @@ export interface ProblemHandlingOptions {
  */
 export function registerProblemHandling(app: FastifyInstance, options: ProblemHandlingOptions): void {
   const send = (request: FastifyRequest, reply: FastifyReply, answer: ProblemAnswer) =>
-    sendProblem(request, reply, answer.problem, answer.headers, options.instanceOf);
+    sendProblem(request, reply, answer.problem, answer.headers, options.echoesParameter);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const answer = options.answerFor(error) ?? sharedAnswer(error);
     const { problem, reason } = answer;
@@ -74,13 +80,57 @@ export function sendProblem(
   reply: FastifyReply,
   problem: Problem,
   headers: Record<string, string> = {},
-  instanceOf: (path: string) => string = (path) => path,
+  echoesParameter: EchoesParameter = () => false,
 ): FastifyReply {
+  const instance = problem.instance ?? problemInstance(request, echoesParameter);
   return reply
     .code(problem.status)
     .headers(headers)
     .type(problemContentType)
-    .send({ ...problem, instance: problem.instance ?? instanceOf(request.url.split('?')[0] ?? '') });
+    .send(instance === undefined ? problem : { ...problem, instance });
+}
+
+/**
+ * A problem's `instance`: the route's pattern (`/v1/tokens/:token`), with the path parameters the service
+ * recognises as its own filled in. The path is caller text (a card number typed where a token belongs), so
+ * it is never repeated as sent; an unknown route, all caller text, has no instance.
+ */
+export function problemInstance(
+  request: FastifyRequest,
+  echoesParameter: EchoesParameter = () => false,
+): string | undefined {
+  const pattern = request.routeOptions.url;
+  if (pattern === undefined) return undefined;
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  return pattern.replace(/:([A-Za-z0-9_]+)/g, (placeholder, name: string) => {
+    const value = params[name];
+    return typeof value === 'string' && echoesParameter(name, value)
+      ? encodeURIComponent(value)
+      : placeholder;
+  });
+}
+
+/**
+ * Pass as Fastify's `frameworkErrors` option. Fastify's own answers to URLs it cannot route (a bad
+ * percent-encoding, a path parameter above its length limit) quote the path, which may hold a card number:
+ * these are problems that do not, and are logged as any rejection.
+ */
+export function answerFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const problem: Problem =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? {
+          type: problemType('uri-too-long'),
+          title: 'URI Too Long',
+          status: 414,
+          detail: 'The path is too long.',
+        }
+      : { ...malformedRequestProblem, detail: 'The request URL is malformed.' };
+  request.log.info({ problem: problem.type, status: problem.status }, 'request rejected');
+  sendProblem(request, reply, problem);
 }
 
 function sharedAnswer(error: FastifyError): ProblemAnswer {

@@ -26,6 +26,8 @@ export function problemType(slug: string): string {
 /** One Ajv issue as Fastify reports it in `error.validation`. */
 export interface ValidationIssue {
   instancePath: string;
+  /** Where in the schema the issue arose, e.g. `#/properties/metadata/additionalProperties/maxLength`. */
+  schemaPath?: string;
   keyword: string;
   params: Record<string, unknown>;
   message?: string;
@@ -102,13 +104,67 @@ const fastifyClientProblems: Record<string, { slug: string; problem: Omit<Proble
   },
 };
 
-// Property names come from the request: only echo ones that cannot be a card number or markup.
-const safePropertyName = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+// A key the caller chose (an unknown property, a metadata key) is named only when it holds letters, `_`, `.`
+// and `-`: no digit, so never a card number, and no markup. Any other key is never repeated.
+const safeCallerKey = /^[A-Za-z_.-]{1,64}$/;
 
-/** A JSON Pointer to the offending field, e.g. `/body/items/3/value`. */
+/**
+ * A JSON Pointer to the offending field, e.g. `/body/items/3/value`. It repeats only what the schema names
+ * (declared properties, array indexes) and safe caller keys: below an unsafe key (`metadata/4111…`) it
+ * names the object that holds it (`/body/metadata`), an unknown property it shows as `(unnamed)`.
+ */
 export function fieldPointer(context: string, issue: ValidationIssue): string {
-  const base = `/${context}${issue.instancePath}`;
+  const segments = issue.instancePath.split('/').slice(1);
+  const declared = issue.schemaPath?.startsWith('#/')
+    ? declaredSegments(segments, issue.schemaPath.slice(2).split('/'))
+    : segments.slice(
+        0,
+        leadingCount(segments, (segment) => /^\d{1,4}$/.test(segment) || safeCallerKey.test(segment)),
+      );
+  const base = `/${context}${declared.map((segment) => `/${segment}`).join('')}`;
   const property = issue.params.missingProperty ?? issue.params.additionalProperty;
-  if (typeof property !== 'string') return base;
-  return `${base}/${safePropertyName.test(property) ? property : '(unnamed)'}`;
+  if (typeof property !== 'string' || declared.length < segments.length) return base;
+  if (issue.params.missingProperty !== undefined) return `${base}/${property}`;
+  return `${base}/${safeCallerKey.test(property) ? property : '(unnamed)'}`;
+}
+
+/**
+ * The leading instance path segments the schema path accounts for: property names it declares and array
+ * indexes, and keys of a map (`additionalProperties`, `patternProperties`) only when safe. It stops at the
+ * first segment it cannot account for.
+ */
+function declaredSegments(segments: readonly string[], schemaPath: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < schemaPath.length && kept.length < segments.length; i++) {
+    const keyword = schemaPath[i] as string;
+    const segment = segments[kept.length] as string;
+    if (keyword === 'properties') {
+      i++;
+      // A declared name is the segment itself; anything else is not accounted for.
+      if (schemaPath[i] !== segment) break;
+      kept.push(segment);
+    } else if (arrayKeywords.has(keyword)) {
+      if (/^\d+$/.test(schemaPath[i + 1] ?? '')) i++;
+      if (!/^\d+$/.test(segment)) break;
+      kept.push(segment);
+    } else if (mapKeywords.has(keyword)) {
+      if (keyword === 'patternProperties') i++;
+      if (!safeCallerKey.test(segment)) break;
+      kept.push(segment);
+    } else if (keyword === 'propertyNames') {
+      break;
+    } else if (indexedKeywords.has(keyword)) {
+      i++;
+    }
+  }
+  return kept;
+}
+
+const arrayKeywords = new Set(['items', 'prefixItems', 'additionalItems', 'contains', 'unevaluatedItems']);
+const mapKeywords = new Set(['additionalProperties', 'patternProperties', 'unevaluatedProperties']);
+const indexedKeywords = new Set(['allOf', 'anyOf', 'oneOf', 'dependentSchemas', '$defs', 'definitions']);
+
+function leadingCount(segments: readonly string[], keep: (segment: string) => boolean): number {
+  const index = segments.findIndex((segment) => !keep(segment));
+  return index < 0 ? segments.length : index;
 }

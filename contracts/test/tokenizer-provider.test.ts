@@ -279,4 +279,19 @@ t.test('409: every format-preserving token tried for a value is taken', async (t
   t.equal(batch.json().results[0].error.code, 'token_space_exhausted');
 });
 
+t.test("429 with Retry-After: deterministic tokenizations above the caller's limit per minute", async (t) => {
+  // A fixed clock: the two requests cannot fall into two different minutes.
+  const { inject } = await createTestStack(t, {
+    env: { DETERMINISTIC_TOKENIZATIONS_PER_MINUTE: '1' },
+    clock: () => new Date('2026-03-01T12:00:20.000Z'),
+  });
+  const item = { value: visa, type: 'card_number', deterministic: true };
+  check(t, 'tokenize', await inject({ method: 'POST', url: '/v1/tokens', payload: item }), 201, 'within');
+  const single = await inject({ method: 'POST', url: '/v1/tokens', payload: item });
+  check(t, 'tokenize', single, 429, 'above the limit');
+  t.equal(single.headers['retry-after'], '40');
+  const batch = await inject({ method: 'POST', url: '/v1/tokens/batch', payload: { items: [item] } });
+  check(t, 'tokenizeBatch', batch, 429, 'above the limit');
+});
+
 coverage.assertComplete(t);

@@ -1,3 +1,8 @@
+import {
+  orderIdAttribute,
+  orderOwnerAttribute,
+  orderTimeToLiveAttribute,
+} from '@tokenization/order-service/order-table';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
@@ -33,8 +38,8 @@ export interface ApplicationStackProps extends StackProps {
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
 }
 
-/** Attribute DynamoDB's TTL reads on the order table (epoch seconds). */
-export const orderTtlAttribute = 'expiresAt';
+/** Attribute DynamoDB's TTL reads on the order table (epoch seconds), as the service names it. */
+export const orderTtlAttribute = orderTimeToLiveAttribute;
 
 /**
  * The application team's stack: Cognito, the order table, the order function and its public API behind a
@@ -115,7 +120,10 @@ export class ApplicationStack extends Stack {
     });
     this.orderTable = new Table(this, 'OrderTable', {
       tableName: names.customerOrderTable,
-      partitionKey: { name: 'CustomerOrder', type: AttributeType.STRING },
+      // Orders are the owner's (their Cognito `sub`): a CustomerOrder is unique per owner only. The names
+      // are the service's (order-table.ts), as the local stack and docker-compose's init use them.
+      partitionKey: { name: orderOwnerAttribute, type: AttributeType.STRING },
+      sortKey: { name: orderIdAttribute, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.orderTableKey,

@@ -18,6 +18,8 @@ export interface DeploymentConfig {
   readonly wafRateLimitPer5Minutes: number;
   /** Steady-state and burst request rates of each API stage. */
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Deterministic tokenizations one principal may make per minute (the tokenizer's 429 above it). */
+  readonly deterministicTokenizationsPerMinute: number;
 }
 
 const defaults: DeploymentConfig = {
@@ -27,6 +29,8 @@ const defaults: DeploymentConfig = {
   reservedConcurrency: { tokenizer: 20, order: 20, auditForwarder: 2 },
   wafRateLimitPer5Minutes: 500,
   throttling: { rateLimit: 50, burstLimit: 100 },
+  // The tokenizer's own default (DETERMINISTIC_TOKENIZATIONS_PER_MINUTE), stated here so a deployment shows it.
+  deterministicTokenizationsPerMinute: 60,
 };
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -75,6 +79,13 @@ export function readDeploymentConfig(node: Node): DeploymentConfig {
       rateLimit: intContext(node, 'tokenization:throttleRateLimit', defaults.throttling.rateLimit),
       burstLimit: intContext(node, 'tokenization:throttleBurstLimit', defaults.throttling.burstLimit),
     },
+    deterministicTokenizationsPerMinute: intContext(
+      node,
+      'tokenization:deterministicTokenizationsPerMinute',
+      defaults.deterministicTokenizationsPerMinute,
+      1,
+      1_000_000,
+    ),
   };
 }
 
@@ -85,12 +96,19 @@ function stringContext(node: Node, key: string, fallback: string): string {
   return value;
 }
 
-function intContext(node: Node, key: string, fallback: number, minimum = 1): number {
+function intContext(
+  node: Node,
+  key: string,
+  fallback: number,
+  minimum = 1,
+  maximum = Number.MAX_SAFE_INTEGER,
+): number {
   const raw: unknown = node.tryGetContext(key);
   if (raw === undefined) return fallback;
   const value = typeof raw === 'string' ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
-    throw new Error(`Context "${key}" must be an integer >= ${minimum}, got ${JSON.stringify(raw)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum || value > maximum) {
+    const range = maximum === Number.MAX_SAFE_INTEGER ? `>= ${minimum}` : `from ${minimum} to ${maximum}`;
+    throw new Error(`Context "${key}" must be an integer ${range}, got ${JSON.stringify(raw)}`);
   }
   return value;
 }

@@ -62,6 +62,7 @@ export function buildTokenizationApp(
       auditForwarder: config.reservedConcurrency.auditForwarder,
     },
     throttling: config.throttling,
+    deterministicTokenizationsPerMinute: config.deterministicTokenizationsPerMinute,
   });
   const application = new ApplicationStack(app, 'Application', {
     stackName: names.applicationStack,

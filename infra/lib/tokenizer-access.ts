@@ -12,6 +12,8 @@ import { Effect, PolicyDocument, PolicyStatement, StarPrincipal } from 'aws-cdk-
  */
 export const tokenizerPermissions = [
   'tokenize',
+  // Deterministic tokens (a value oracle): granted on its own, never implied by `tokenize`.
+  'tokenize:deterministic',
   'detokenize',
   'detokenize:masked',
   'metadata:read',
@@ -40,8 +42,19 @@ export interface TokenizerRoute {
  * contract disagree.
  */
 export const tokenizerRoutes: readonly TokenizerRoute[] = [
-  { operationId: 'tokenize', method: 'POST', path: '/v1/tokens', anyOf: ['tokenize'] },
-  { operationId: 'tokenizeBatch', method: 'POST', path: '/v1/tokens/batch', anyOf: ['tokenize'] },
+  // The tokenizer then checks the body: deterministic items need `tokenize:deterministic`, others `tokenize`.
+  {
+    operationId: 'tokenize',
+    method: 'POST',
+    path: '/v1/tokens',
+    anyOf: ['tokenize', 'tokenize:deterministic'],
+  },
+  {
+    operationId: 'tokenizeBatch',
+    method: 'POST',
+    path: '/v1/tokens/batch',
+    anyOf: ['tokenize', 'tokenize:deterministic'],
+  },
   {
     operationId: 'detokenize',
     method: 'POST',

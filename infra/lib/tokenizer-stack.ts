@@ -27,6 +27,8 @@ export interface TokenizerStackProps extends StackProps {
   readonly logLevel: string;
   readonly reservedConcurrency: { readonly tokenizer: number; readonly auditForwarder: number };
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Deterministic tokenizations one principal may make per minute (DETERMINISTIC_TOKENIZATIONS_PER_MINUTE). */
+  readonly deterministicTokenizationsPerMinute: number;
 }
 
 /** Attribute DynamoDB's TTL reads (epoch seconds; tokenizer-service/src/adapters/vault-table.ts). */
@@ -111,6 +113,7 @@ export class TokenizerStack extends Stack {
         KMS_KEY_ARN: this.vaultKey.key.keyArn,
         LOG_LEVEL: props.logLevel,
         AUTHORIZATION_POLICY: this.toJsonString(authorizationPolicy(props.principals)),
+        DETERMINISTIC_TOKENIZATIONS_PER_MINUTE: String(props.deterministicTokenizationsPerMinute),
       },
     });
 

@@ -16,6 +16,7 @@ t.test('defaults', async (t) => {
     reservedConcurrency: { tokenizer: 20, order: 20, auditForwarder: 2 },
     wafRateLimitPer5Minutes: 500,
     throttling: { rateLimit: 50, burstLimit: 100 },
+    deterministicTokenizationsPerMinute: 60,
   });
 });
 
@@ -25,7 +26,9 @@ t.test('context overrides, including -c strings', async (t) => {
     'tokenization:logLevel': 'debug',
     'tokenization:tokenizerReservedConcurrency': '5',
     'tokenization:wafRateLimitPer5Minutes': 100,
+    'tokenization:deterministicTokenizationsPerMinute': '120',
   });
+  t.equal(config.deterministicTokenizationsPerMinute, 120);
   t.equal(config.prefix, 'acme-pay');
   t.equal(config.logLevel, 'debug');
   t.equal(config.reservedConcurrency.tokenizer, 5);
@@ -39,6 +42,11 @@ t.test('bad values fail naming the context key', async (t) => {
   t.throws(() => configOf({ 'tokenization:orderReservedConcurrency': 0 }), /orderReservedConcurrency/);
   t.throws(() => configOf({ 'tokenization:throttleRateLimit': 'fast' }), /throttleRateLimit/);
   t.throws(() => configOf({ 'tokenization:prefix': 7 }), /must be a string/);
+  for (const bad of [0, 1_000_001, '1.5'])
+    t.throws(
+      () => configOf({ 'tokenization:deterministicTokenizationsPerMinute': bad }),
+      /"tokenization:deterministicTokenizationsPerMinute" must be an integer from 1 to 1000000/,
+    );
   t.throws(
     () => buildTokenizationApp(new App({ context: { 'tokenization:lambdaCode': 'docker' } })),
     /tokenization:lambdaCode/,
@@ -46,7 +54,9 @@ t.test('bad values fail naming the context key', async (t) => {
 });
 
 t.test('the prefix names every fixed resource, and the principal ARNs follow it', async (t) => {
-  const { tokenizer, application, stacks } = synthesize({ context: { 'tokenization:prefix': 'acme' } });
+  const { tokenizer, application, stacks } = synthesize({
+    context: { 'tokenization:prefix': 'acme', 'tokenization:deterministicTokenizationsPerMinute': 30 },
+  });
   t.same(
     [stacks.network.stackName, stacks.tokenizer.stackName, stacks.application.stackName],
     ['acme-network', 'acme-tokenizer', 'acme-application'],
@@ -58,4 +68,9 @@ t.test('the prefix names every fixed resource, and the principal ARNs follow it'
   );
   const policy = renderString(environmentOf(fn?.[1]).AUTHORIZATION_POLICY);
   t.match(policy, /role\/acme-order-service-\$\{AWS::Region\}/);
+  t.equal(
+    environmentOf(fn?.[1]).DETERMINISTIC_TOKENIZATIONS_PER_MINUTE,
+    '30',
+    'the deterministic limit reaches the tokenizer function (same synth, to spare one)',
+  );
 });

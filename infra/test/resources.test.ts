@@ -1,6 +1,7 @@
 // What the stacks deploy: outputs, functions, keys, tables, logs, the network, the public API and its users.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { orderTableDefinition } from '@tokenization/order-service/order-table';
 import { Match } from 'aws-cdk-lib/assertions';
 import t from 'tap';
 import { type OpenApiDocument, operationRoutes } from '../../contracts/src/operations.js';
@@ -70,6 +71,7 @@ t.test('function environments use the names the services read', async (t) => {
   const tokenizerEnv = environment(tokenizer, 'TokenizerFunction');
   t.same(Object.keys(tokenizerEnv).sort(), [
     'AUTHORIZATION_POLICY',
+    'DETERMINISTIC_TOKENIZATIONS_PER_MINUTE',
     'KMS_KEY_ARN',
     'LOG_LEVEL',
     'NODE_OPTIONS',
@@ -90,6 +92,7 @@ t.test('function environments use the names the services read', async (t) => {
     /^https:\/\/\$\{[^}]+\}\.execute-api\.\$\{AWS::Region\}\.\$\{AWS::URLSuffix\}\/prod$/,
   );
   t.equal(tokenizerEnv.LOG_LEVEL, 'info');
+  t.equal(tokenizerEnv.DETERMINISTIC_TOKENIZATIONS_PER_MINUTE, '60', "the tokenizer's own default");
 });
 
 t.test('KMS keys rotate and survive stack deletion', async (t) => {
@@ -107,9 +110,9 @@ t.test('KMS keys rotate and survive stack deletion', async (t) => {
 });
 
 t.test('tables: point-in-time recovery, deletion protection, TTL, retained', async (t) => {
-  for (const [template, tableName, key] of [
-    [tokenizer, names.tokenVaultTable, 'pk'],
-    [application, names.customerOrderTable, 'CustomerOrder'],
+  for (const [template, tableName, keySchema] of [
+    [tokenizer, names.tokenVaultTable, [{ AttributeName: 'pk', KeyType: 'HASH' }]],
+    [application, names.customerOrderTable, orderTableDefinition('any').KeySchema],
   ] as const) {
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
@@ -117,7 +120,7 @@ t.test('tables: point-in-time recovery, deletion protection, TTL, retained', asy
       Properties: Match.objectLike({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
+        KeySchema: keySchema,
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         DeletionProtectionEnabled: true,
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
@@ -126,6 +129,27 @@ t.test('tables: point-in-time recovery, deletion protection, TTL, retained', asy
   }
   t.pass();
 });
+
+t.test(
+  'the order table is keyed by owner and CustomerOrder, as the service and the local stack key it',
+  async (t) => {
+    const [table, ...others] = resourcesOf(application, 'AWS::DynamoDB::Table').map(
+      ([, resource]) => resource,
+    );
+    t.equal(others.length, 0, 'one table in the application stack');
+    t.same(
+      table?.Properties?.KeySchema,
+      [
+        { AttributeName: 'owner', KeyType: 'HASH' },
+        { AttributeName: 'CustomerOrder', KeyType: 'RANGE' },
+      ],
+      "the owner's Cognito sub first: a CustomerOrder is unique per owner only",
+    );
+    const { KeySchema, AttributeDefinitions } = orderTableDefinition('any');
+    t.same(table?.Properties?.KeySchema, KeySchema, "the service's own definition (order-table.ts)");
+    t.same(table?.Properties?.AttributeDefinitions, AttributeDefinitions, 'with the same attribute types');
+  },
+);
 
 t.test('log groups: encrypted, retained, with a retention; the audit group keeps seven years', async (t) => {
   for (const [name, template] of Object.entries(templates)) {

@@ -138,6 +138,18 @@ t.test('each principal is denied the routes its permissions do not grant', async
 });
 
 t.test(
+  'no deployed principal may tokenize deterministically (a value oracle nobody here needs)',
+  async (t) => {
+    const principals = authorizationPolicyPrincipals();
+    t.ok(principals.length > 0);
+    t.same(
+      principals.filter((p) => p.permissions.includes('tokenize:deterministic')).map((p) => p.arn),
+      [],
+    );
+  },
+);
+
+t.test(
   'the resource policy, AUTHORIZATION_POLICY and the order role come from one principal list',
   async (t) => {
     const [policyPrincipal] = authorizationPolicyPrincipals();

@@ -8,7 +8,7 @@ import { tokenizerDocument } from '../../contracts/generated/tokenizer-document.
 import { operationRoutes } from '../../contracts/src/operations.js';
 import { normalizePrincipalArn } from '../../tokenizer-service/src/auth/api-gateway-authenticator.js';
 import { AuthorizationPolicy } from '../../tokenizer-service/src/auth/authorization-policy.js';
-import { operationAccess } from '../../tokenizer-service/src/http/operation-access.js';
+import { mayCall, mayCallWith, operationAccess } from '../../tokenizer-service/src/http/operation-access.js';
 import { ResourceNames } from '../lib/resource-names.js';
 import {
   assertRoutesAllowed,
@@ -101,6 +101,38 @@ t.test('a client may not call a route its permissions do not allow', async (t) =
   t.ok(
     routesFor(maskedOnly).some((r) => r.operationId === 'detokenize'),
     'detokenize:masked reaches detokenize',
+  );
+});
+
+t.test('deterministic tokenization is granted on its own, never implied by tokenize', async (t) => {
+  const deterministicOnly: TokenizerPrincipal = {
+    ...orders,
+    name: 'matcher',
+    roleArn: 'arn:aws:iam::123456789012:role/matcher',
+    permissions: ['tokenize:deterministic'],
+  };
+  t.same(
+    routesFor(deterministicOnly).map((r) => r.operationId),
+    ['tokenize', 'tokenizeBatch', 'live', 'ready'],
+    'it reaches the tokenize routes, and nothing else',
+  );
+  // The generated AUTHORIZATION_POLICY, as the tokenizer reads it and applies it to request bodies.
+  const policy = AuthorizationPolicy.parse(
+    JSON.stringify(authorizationPolicy([orders, deterministicOnly])),
+    't',
+  );
+  const orderService = policy.callerFor(orders.roleArn);
+  const matcher = policy.callerFor(deterministicOnly.roleArn);
+  if (!orderService || !matcher) throw new Error('both principals are in the policy');
+  const deterministic = { value: 'x', deterministic: true };
+  t.ok(mayCall(orderService, 'tokenize'));
+  t.notOk(mayCallWith(orderService, 'tokenize', deterministic), 'tokenize alone: no deterministic token');
+  t.notOk(mayCallWith(orderService, 'tokenizeBatch', { items: [{ value: 'x' }, deterministic] }));
+  t.ok(mayCallWith(matcher, 'tokenize', deterministic));
+  t.notOk(mayCallWith(matcher, 'tokenize', { value: 'x' }), 'and it does not imply tokenize');
+  t.notOk(
+    orderServiceClient(new ResourceNames('tokenization')).permissions.includes('tokenize:deterministic'),
+    'the order service does not get it',
   );
 });
 

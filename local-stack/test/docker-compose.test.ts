@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { DeleteTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   loadConfig as loadOrderConfig,
   configVariables as orderVariables,
 } from '@tokenization/order-service/config';
+import { orderTableDefinition, orderTimeToLiveAttribute } from '@tokenization/order-service/order-table';
 import {
   loadConfig as loadTokenizerConfig,
   configVariables as tokenizerVariables,
@@ -12,12 +14,16 @@ import {
 import t from 'tap';
 import { parse } from 'yaml';
 import { repositoryRoot } from '../src/stack/local-stack.js';
+import { testDynamoDbClient, testDynamoDbEndpoint, uniqueTableName } from '../src/test-support/dynamodb.js';
 
 // Read by the AWS SDK's default credential chain, not by the services' own config.
 const sdkVariables = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
 
 interface ComposeFile {
-  services: Record<string, { environment?: Record<string, string>; build?: { dockerfile: string } }>;
+  services: Record<
+    string,
+    { environment?: Record<string, string>; build?: { dockerfile: string }; volumes?: string[] }
+  >;
 }
 
 const composeFile = `${repositoryRoot}docker-compose.yml`;
@@ -71,5 +77,67 @@ t.test(
       promisify(execFile)('docker-compose', ['-f', composeFile, 'config', '-q']),
       'config -q passes',
     );
+  },
+);
+
+const initScript = `${repositoryRoot}local-stack/compose/init.sh`;
+const orderTableFile = `${repositoryRoot}local-stack/compose/order-table.json`;
+
+t.test('the init container creates the order table the service defines, keyed by owner', async (t) => {
+  const compose = parse(await readFile(composeFile, 'utf8'), { merge: true }) as ComposeFile;
+  const init = compose.services.init;
+  const tableName = init?.environment?.ORDER_TABLE_NAME ?? '';
+  t.equal(tableName, compose.services.orders?.environment?.ORDER_TABLE_NAME, 'the table the service uses');
+  t.ok(
+    init?.volumes?.includes('./local-stack/compose/order-table.json:/init/order-table.json:ro'),
+    'the definition is mounted beside init.sh',
+  );
+  t.same(
+    JSON.parse(await readFile(orderTableFile, 'utf8')),
+    orderTableDefinition(tableName),
+    'order-table.json is order-table.ts',
+  );
+  t.match(
+    await readFile(initScript, 'utf8'),
+    `AttributeName=${orderTimeToLiveAttribute}`,
+    'its TTL attribute',
+  );
+});
+
+const awsCliInstalled = await promisify(execFile)('aws', ['--version']).then(
+  () => true,
+  () => false,
+);
+
+// The init container runs the AWS CLI; a developer machine or CI may not have it.
+t.test(
+  'init.sh run against DynamoDB Local: the order table has the key order-table.ts defines',
+  { skip: awsCliInstalled ? false : 'the AWS CLI is not installed' },
+  async (t) => {
+    const tables = { vault: uniqueTableName('compose-vault'), orders: uniqueTableName('compose-orders') };
+    const dynamoDb = testDynamoDbClient();
+    t.teardown(async () => {
+      for (const TableName of Object.values(tables)) {
+        await dynamoDb.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
+      }
+      dynamoDb.destroy();
+    });
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      TOKEN_VAULT_TABLE_NAME: tables.vault,
+      ORDER_TABLE_NAME: tables.orders,
+    };
+    await promisify(execFile)('sh', [initScript], { env });
+    const { Table } = await dynamoDb.send(new DescribeTableCommand({ TableName: tables.orders }));
+    const expected = orderTableDefinition(tables.orders);
+    t.same(Table?.KeySchema, expected.KeySchema);
+    t.same(Table?.AttributeDefinitions, expected.AttributeDefinitions);
+    await t.resolves(promisify(execFile)('sh', [initScript], { env }), 'a second run leaves the tables be');
   },
 );

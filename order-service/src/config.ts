@@ -30,25 +30,82 @@ const schema = {
     'COGNITO_CLIENT_ID',
   ],
   properties: {
-    AWS_REGION: { type: 'string', pattern: '^[a-z]{2}(-[a-z]+)+-\\d$' },
-    ORDER_TABLE_NAME: { type: 'string', pattern: '^[A-Za-z0-9_.-]{3,255}$' },
-    TOKENIZER_API_URL: { type: 'string', pattern: '^https?://[^\\s?#]+$' },
-    COGNITO_USER_POOL_ID: { type: 'string', pattern: '^[\\w-]+_[0-9A-Za-z]+$' },
-    COGNITO_CLIENT_ID: { type: 'string', pattern: '^[\\w+]{1,128}$' },
+    AWS_REGION: {
+      type: 'string',
+      pattern: '^[a-z]{2}(-[a-z]+)+-\\d$',
+      description: "Region of the order table, the user pool and the tokenizer's SigV4 signature.",
+    },
+    ORDER_TABLE_NAME: { type: 'string', pattern: '^[A-Za-z0-9_.-]{3,255}$', description: 'The order table.' },
+    TOKENIZER_API_URL: {
+      type: 'string',
+      pattern: '^https?://[^\\s?#]+$',
+      description: "The tokenizer API's base URL, stage path included.",
+    },
+    COGNITO_USER_POOL_ID: {
+      type: 'string',
+      pattern: '^[\\w-]+_[0-9A-Za-z]+$',
+      description: 'The user pool whose ID tokens are accepted.',
+    },
+    COGNITO_CLIENT_ID: {
+      type: 'string',
+      pattern: '^[\\w+]{1,128}$',
+      description: 'The app client whose ID tokens are accepted (their audience).',
+    },
     LOG_LEVEL: {
       type: 'string',
       enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
       default: 'info',
+      description: 'pino level.',
     },
-    DYNAMODB_ENDPOINT: { type: 'string', pattern: '^https?://' },
-    COGNITO_ENDPOINT: { type: 'string', pattern: '^https?://[^\\s?#]+$' },
-    TOKENIZER_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 30_000, default: 3_000 },
-    DEPENDENCY_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 30_000, default: 2_000 },
-    RETRY_AFTER_SECONDS: { type: 'integer', minimum: 1, maximum: 3_600, default: 1 },
-    ORDER_HOST: { type: 'string', default: '127.0.0.1' },
-    ORDER_PORT: { type: 'integer', minimum: 0, maximum: 65_535, default: 3000 },
+    DYNAMODB_ENDPOINT: {
+      type: 'string',
+      pattern: '^https?://',
+      description: 'Local stack only: DynamoDB Local.',
+    },
+    COGNITO_ENDPOINT: {
+      type: 'string',
+      pattern: '^https?://[^\\s?#]+$',
+      description:
+        "Local stack only: cognito-local's base URL, written exactly as its HOST and PORT (http://localhost:9229); the issuer is <endpoint>/<pool>.",
+    },
+    TOKENIZER_TIMEOUT_MS: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 30_000,
+      default: 3_000,
+      description: 'Limit of one tokenizer attempt.',
+    },
+    DEPENDENCY_TIMEOUT_MS: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 30_000,
+      default: 2_000,
+      description: 'Connect and request timeout for DynamoDB and (local server only) the JWKS.',
+    },
+    RETRY_AFTER_SECONDS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 3_600,
+      default: 1,
+      description: "Retry-After on 503 (or the tokenizer's, if longer, up to 60).",
+    },
+    ORDER_HOST: {
+      type: 'string',
+      default: '127.0.0.1',
+      description: 'Local server only: the address it listens on.',
+    },
+    ORDER_PORT: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 65_535,
+      default: 3000,
+      description: 'Local server only: the port it listens on.',
+    },
   },
 };
+
+/** The schema the environment is validated against (docs/configuration.md is generated from it). */
+export const configSchema = schema;
 
 /** Every variable the service reads (docker-compose's test checks its containers against this list). */
 export const configVariables: readonly string[] = Object.keys(schema.properties);

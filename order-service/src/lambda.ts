@@ -8,7 +8,9 @@ import { createDependencies } from './wiring.js';
 
 const config = loadConfig(process.env);
 const app = buildApp(
-  createDependencies(config, createLogger(config.LOG_LEVEL), {
+  // JSON log lines through stdout, which Lambda ships to CloudWatch Logs (as the tokenizer's entry does; a
+  // test reads the same stream for its card-number scan).
+  createDependencies(config, createLogger(config.LOG_LEVEL, process.stdout), {
     // API Gateway's Cognito authorizer verified the ID token's signature (the function, in isolated
     // subnets, cannot reach the pool's JWKS): its claims are trusted here, in the Lambda entry, and
     // nowhere else, after the service re-checks them.

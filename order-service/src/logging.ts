@@ -1,5 +1,4 @@
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
-import { redactCardNumbers } from './domain/card.js';
 
 /**
  * Paths scrubbed from every log line. The app never logs bodies or card numbers, but one must not reach a
@@ -24,13 +23,16 @@ export const redactedPaths = [
 
 interface LoggedRequest {
   method?: string;
-  url?: string;
   id?: string;
+  routeOptions?: { url?: string };
 }
 
-/** Requests as Fastify logs them, with any card number a client put in the URL replaced. */
+/**
+ * Requests as Fastify logs them: the route's pattern (`/order/:CustomerOrder`), never the URL as sent, which
+ * is the client's text and may hold a card number (a CustomerOrder, a mistyped path, a query).
+ */
 function serializeRequest(request: LoggedRequest): Record<string, unknown> {
-  return { method: request.method, url: redactCardNumbers(request.url ?? ''), id: request.id };
+  return { method: request.method, url: request.routeOptions?.url ?? '[no route]', id: request.id };
 }
 
 export function loggerOptions(level: string): LoggerOptions {

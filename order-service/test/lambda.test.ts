@@ -3,13 +3,17 @@
 // requestContext.authorizer.claims are the ID token claims the Cognito user pool authorizer verified. The
 // function cannot reach the pool's JWKS from its isolated subnets: it re-checks the claims instead.
 import { fileURLToPath } from 'node:url';
-import { restApiEvent } from '@tokenization/local-stack/test-support/lambda-invoke';
+import { recordLambdaResponse, restApiEvent } from '@tokenization/local-stack/test-support/lambda-invoke';
+import { recordLogLines } from '@tokenization/local-stack/test-support/log-capture';
 import { build } from 'esbuild';
 import t from 'tap';
 import {
   assertNoCardNumberLogged,
   createOrderStack,
+  holdsNoCardNumber,
+  orderLogLines,
   sampleOrder,
+  testCardNumbers,
   tokenizerTestCredentials,
 } from './helpers/order-stack.js';
 
@@ -21,6 +25,26 @@ interface ProxyResult {
 
 const stack = await createOrderStack(t);
 const { config } = stack;
+
+// Lambda ships stdout to CloudWatch Logs: the function's JSON log lines are kept out of the TAP stream and
+// scanned, here and in the whole run's scan, as the other order apps' lines are.
+const lambdaLogLines: string[] = [];
+const writeStdout = process.stdout.write.bind(process.stdout);
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  const text = String(chunk);
+  if (!text.startsWith('{"level"')) return (writeStdout as (...args: unknown[]) => boolean)(chunk, ...rest);
+  const lines = text.split('\n').filter(Boolean);
+  lambdaLogLines.push(...lines);
+  orderLogLines.push(...lines);
+  recordLogLines(lines);
+  const callback = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
+  callback?.();
+  return true;
+}) as typeof process.stdout.write;
+t.teardown(() => {
+  process.stdout.write = writeStdout;
+});
+
 // On AWS there is no COGNITO_ENDPOINT: the issuer is Cognito's own.
 const issuer = `https://cognito-idp.${config.AWS_REGION}.amazonaws.com/${config.COGNITO_USER_POOL_ID}`;
 Object.assign(process.env, {
@@ -33,7 +57,8 @@ Object.assign(process.env, {
   // Read by the default credential provider chain, as a Lambda role's credentials are.
   AWS_ACCESS_KEY_ID: tokenizerTestCredentials.accessKeyId,
   AWS_SECRET_ACCESS_KEY: tokenizerTestCredentials.secretAccessKey,
-  LOG_LEVEL: 'silent',
+  // The level deployments run at (infra's default): a card number logged on this path would be seen.
+  LOG_LEVEL: 'info',
 });
 delete process.env.COGNITO_ENDPOINT;
 const { handler } = await import('../src/lambda.js');
@@ -85,6 +110,7 @@ function restEvent(
 
 const invoke = async (event: ReturnType<typeof restEvent>) => {
   const result = (await handler(event, {})) as ProxyResult;
+  recordLambdaResponse(event, result);
   return { ...result, json: () => JSON.parse(result.body) as Record<string, unknown> };
 };
 
@@ -179,5 +205,53 @@ t.test('the Lambda bundle holds no JWT verification: no jose, no JWKS client', a
     'nor jose',
   );
 });
+
+t.test(
+  'the Lambda path logs at info, and no line holds a card number, wherever a caller put one',
+  async (t) => {
+    const [card] = testCardNumbers;
+    const grouped = card.replace(/(\d{4})(?=\d)/g, '$1 ');
+    const misplaced: [string, ReturnType<typeof restEvent>][] = [
+      ['a card number as the path', restEvent('GET', `/order/${card}`)],
+      ['as the paid CustomerOrder', restEvent('POST', '/paybill', { body: { CustomerOrder: card } })],
+      [
+        'grouped, as the name',
+        restEvent('POST', '/order', {
+          body: sampleOrder({ CustomerOrder: 'misplaced-1', CustomerName: grouped }),
+        }),
+      ],
+      [
+        'as the address',
+        restEvent('POST', '/order', { body: sampleOrder({ CustomerOrder: 'misplaced-2', Address: card }) }),
+      ],
+      [
+        'with one more digit, as the card',
+        restEvent('POST', '/order', {
+          body: sampleOrder({ CustomerOrder: 'misplaced-3', CreditCard: `${card}0` }),
+        }),
+      ],
+    ];
+    for (const [name, event] of misplaced) {
+      const answer = await invoke(event);
+      t.ok(answer.statusCode >= 400 && answer.statusCode < 500, `${name}: refused`);
+    }
+    const created = await invoke(
+      restEvent('POST', '/order', { body: sampleOrder({ CustomerOrder: 'logged-1' }) }),
+    );
+    t.equal(created.statusCode, 200);
+
+    const events = lambdaLogLines.map((line) => (JSON.parse(line) as { event?: string }).event);
+    t.ok(events.includes('order.created'), 'the Lambda path was logged at info (its order events)');
+    t.ok(
+      lambdaLogLines.some((line) => line.includes('"req":')),
+      'with request lines, where a path holding a card number would show',
+    );
+    t.same(
+      lambdaLogLines.filter((line) => !holdsNoCardNumber(line)),
+      [],
+      'no log line of the Lambda path holds a card number',
+    );
+  },
+);
 
 assertNoCardNumberLogged(t);

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { SimulatedPaymentProcessor } from '../src/adapters/simulated-payment-processor.js';
+import { chargeReference } from '../src/domain/order-key.js';
 import {
   assertNoCardNumberLogged,
   createOrderStack,
@@ -24,7 +25,11 @@ t.test('POST /paybill charges the detokenized card and answers it masked', async
 
   const [charge, ...others] = stack.payments.charges();
   t.equal(others.length, 0, 'one charge');
-  t.match(charge, { orderId: '123456789', cardLast4: '1111', chargeId: /^sim_ch_/ });
+  t.match(charge, {
+    orderId: chargeReference({ owner: 'alice-sub', customerOrder: '123456789' }),
+    cardLast4: '1111',
+    chargeId: /^sim_ch_/,
+  });
   t.notOk(charge && 'amount' in charge, 'the sample has no amount: none is charged');
 
   const read = (await stack.request('GET', '/order/123456789', { token: alice })).json();

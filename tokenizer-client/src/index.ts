@@ -1,1 +1,36 @@
-export {};
+// @tokenization/tokenizer-client: the typed client SDK of the tokenizer API (see README.md).
+export {
+  type CallOptions,
+  type DetokenizeOptions,
+  type OperationId,
+  type RetryEvent,
+  TokenizerClient,
+  type TokenizerClientOptions,
+} from './client.js';
+export {
+  type Problem,
+  type ProblemField,
+  TokenizerConflictError,
+  TokenizerConnectionError,
+  TokenizerCredentialsError,
+  TokenizerError,
+  type TokenizerErrorKind,
+  TokenizerForbiddenError,
+  TokenizerProblemError,
+  TokenizerRateLimitError,
+  TokenizerResponseError,
+  TokenizerTimeoutError,
+  TokenizerUnauthorizedError,
+  TokenizerUnavailableError,
+  TokenizerValidationError,
+  TokenNotFoundError,
+} from './errors.js';
+export type { BackoffOptions } from './retry.js';
+export {
+  createSigningFetch,
+  type SigningFetch,
+  type SigningFetchOptions,
+  signingService,
+  type TokenizerCredentials,
+} from './signing-fetch.js';
+export type * from './types.js';

@@ -3,10 +3,12 @@ import { tokenizerDocument } from '@tokenization/contracts/tokenizer-document';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Authenticator } from './auth/authenticator.js';
 import type { AuthorizationPolicy } from './auth/authorization-policy.js';
+import { DeterministicTokenizationLimit, type RateWindowCounter } from './domain/deterministic-rate-limit.js';
 import type { Clock, Fingerprinter, ValueCipher, VaultStore } from './domain/ports.js';
 import { TokenVault } from './domain/vault.js';
 import { callerOf, registerAccessControl } from './http/access-control.js';
 import { type AuditLogger, registerAuditTrail } from './http/audit-trail.js';
+import { registerDeterministicRateLimit } from './http/deterministic-rate-limit.js';
 import { registerTokenizerProblems } from './http/problem.js';
 import { tokenHandlers } from './http/token-handlers.js';
 
@@ -22,6 +24,10 @@ export interface AppDependencies {
   policy: AuthorizationPolicy;
   /** Audit events (reveals, deletes, denials) go to their own logger, routed apart by the infrastructure. */
   auditLogger: AuditLogger;
+  /** Counts each principal's deterministic tokenizations per minute, in a store every instance shares. */
+  rateWindows: RateWindowCounter;
+  /** Deterministic tokenizations one principal may make per minute (429 above). */
+  deterministicTokenizationsPerMinute: number;
   /** Largest request body accepted, in bytes (413 above it). */
   bodyLimit?: number;
   retryAfterSeconds?: number;
@@ -35,6 +41,15 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   // The audit trail first: its preHandler records token ids before a body-dependent denial.
   registerAuditTrail(app, deps.auditLogger);
   registerAccessControl(app, { authenticate: deps.authenticate, policy: deps.policy, bodyLimit });
+  // After the access control: only a caller allowed deterministic items spends from its allowance.
+  registerDeterministicRateLimit(
+    app,
+    new DeterministicTokenizationLimit({
+      counter: deps.rateWindows,
+      perMinute: deps.deterministicTokenizationsPerMinute,
+      clock: deps.clock,
+    }),
+  );
   const vault = new TokenVault(deps);
   registerOperations(
     app,

@@ -30,6 +30,8 @@ export interface TokenizerConfig {
   DEPENDENCY_TIMEOUT_MS: number;
   RETRY_AFTER_SECONDS: number;
   BODY_LIMIT_BYTES: number;
+  /** Deterministic tokenizations one principal may make per minute, across all instances (429 above). */
+  DETERMINISTIC_TOKENIZATIONS_PER_MINUTE: number;
   LOG_LEVEL: string;
   TOKENIZER_HOST: string;
   TOKENIZER_PORT: number;
@@ -39,30 +41,125 @@ const schema = {
   type: 'object',
   required: ['AWS_REGION', 'TOKEN_VAULT_TABLE_NAME', 'KMS_KEY_ARN'],
   properties: {
-    AWS_REGION: { type: 'string', pattern: '^[a-z]{2}(-[a-z]+)+-\\d$' },
-    TOKEN_VAULT_TABLE_NAME: { type: 'string', pattern: '^[A-Za-z0-9_.-]{3,255}$' },
-    KMS_KEY_ARN: { type: 'string', pattern: '^arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/[A-Za-z0-9-]+$' },
-    DYNAMODB_ENDPOINT: { type: 'string', pattern: '^https?://' },
-    KMS_ENDPOINT: { type: 'string', pattern: '^https?://' },
-    AUTHORIZATION_POLICY: { type: 'string', minLength: 1 },
-    AUTHORIZATION_POLICY_FILE: { type: 'string', minLength: 1 },
-    LOCAL_SIGV4_CREDENTIALS_FILE: { type: 'string', minLength: 1 },
-    ENCRYPTION_PROFILE: { type: 'string', enum: encryptionProfiles, default: 'cached-committing' },
-    DATA_KEY_CACHE_CAPACITY: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 },
-    DATA_KEY_CACHE_MAX_AGE_SECONDS: { type: 'integer', minimum: 1, maximum: 86_400, default: 300 },
-    DATA_KEY_CACHE_MAX_MESSAGES: { type: 'integer', minimum: 1, maximum: 4_294_967_296, default: 100_000 },
-    DEPENDENCY_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 30_000, default: 2_000 },
-    RETRY_AFTER_SECONDS: { type: 'integer', minimum: 1, maximum: 3_600, default: 1 },
-    BODY_LIMIT_BYTES: { type: 'integer', minimum: 1_024, maximum: 6_291_456, default: 1_048_576 },
+    AWS_REGION: {
+      type: 'string',
+      pattern: '^[a-z]{2}(-[a-z]+)+-\\d$',
+      description: 'Region of the vault table and the KMS key.',
+    },
+    TOKEN_VAULT_TABLE_NAME: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.-]{3,255}$',
+      description: 'The vault table.',
+    },
+    KMS_KEY_ARN: {
+      type: 'string',
+      pattern: '^arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/[A-Za-z0-9-]+$',
+      description: "The vault key's ARN (the KMS keyring needs the full ARN to decrypt).",
+    },
+    DYNAMODB_ENDPOINT: {
+      type: 'string',
+      pattern: '^https?://',
+      description: 'Local stack only: DynamoDB Local.',
+    },
+    KMS_ENDPOINT: { type: 'string', pattern: '^https?://', description: 'Local stack only: the local KMS.' },
+    AUTHORIZATION_POLICY: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'The authorization policy JSON itself (the CDK stack). Set exactly one of this and AUTHORIZATION_POLICY_FILE.',
+    },
+    AUTHORIZATION_POLICY_FILE: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'A path to the authorization policy JSON (the local stack). Set exactly one of this and AUTHORIZATION_POLICY.',
+    },
+    LOCAL_SIGV4_CREDENTIALS_FILE: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'Local server only, required there: its dev-only SigV4 key pairs, each mapped to a principal ARN.',
+    },
+    ENCRYPTION_PROFILE: {
+      type: 'string',
+      enum: encryptionProfiles,
+      default: 'cached-committing',
+      description:
+        "How values are encrypted. cached-committing: committing suite without signature, data keys cached. sample-per-item-signing: the sample's design (one KMS data key call per value, the signing suite), for the bench only.",
+    },
+    DATA_KEY_CACHE_CAPACITY: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 10_000,
+      default: 100,
+      description: 'Data keys kept in the cache.',
+    },
+    DATA_KEY_CACHE_MAX_AGE_SECONDS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 86_400,
+      default: 300,
+      description: 'How long one data key is used.',
+    },
+    DATA_KEY_CACHE_MAX_MESSAGES: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 4_294_967_296,
+      default: 100_000,
+      description: 'Values encrypted under one data key.',
+    },
+    DEPENDENCY_TIMEOUT_MS: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 30_000,
+      default: 2_000,
+      description: 'Connect and request timeout for DynamoDB and KMS (then 503).',
+    },
+    RETRY_AFTER_SECONDS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 3_600,
+      default: 1,
+      description: 'Retry-After on 503.',
+    },
+    BODY_LIMIT_BYTES: {
+      type: 'integer',
+      minimum: 1_024,
+      maximum: 6_291_456,
+      default: 1_048_576,
+      description: 'Larger request bodies get 413.',
+    },
+    DETERMINISTIC_TOKENIZATIONS_PER_MINUTE: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 60,
+      description:
+        'Deterministic tokenizations one principal may make per minute, counted in the vault table across every instance; above it 429 with Retry-After and an audit event. Each one can test a candidate value, so the default (60) keeps an exhaustive search of the last-four space out of reach.',
+    },
     LOG_LEVEL: {
       type: 'string',
       enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
       default: 'info',
+      description: 'pino level (never silences the audit trail).',
     },
-    TOKENIZER_HOST: { type: 'string', default: '127.0.0.1' },
-    TOKENIZER_PORT: { type: 'integer', minimum: 0, maximum: 65_535, default: 3001 },
+    TOKENIZER_HOST: {
+      type: 'string',
+      default: '127.0.0.1',
+      description: 'Local server only: the address it listens on.',
+    },
+    TOKENIZER_PORT: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 65_535,
+      default: 3001,
+      description: 'Local server only: the port it listens on.',
+    },
   },
 };
+
+/** The schema the environment is validated against (docs/configuration.md is generated from it). */
+export const configSchema = schema;
 
 /** Every variable the service reads (docker-compose's test checks its containers against this list). */
 export const configVariables: readonly string[] = Object.keys(schema.properties);

@@ -19,10 +19,25 @@ export const redactedPaths = [
   'req.headers.cookie',
 ];
 
+interface LoggedRequest {
+  method?: string;
+  id?: string;
+  routeOptions?: { url?: string };
+}
+
+/**
+ * Requests as Fastify logs them: the route's pattern (`/v1/tokens/:token`), never the URL as sent, which is
+ * the caller's text and may hold a card number sent where a token belongs. No Host header either.
+ */
+function serializeRequest(request: LoggedRequest): Record<string, unknown> {
+  return { method: request.method, url: request.routeOptions?.url ?? '[no route]', id: request.id };
+}
+
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     redact: { paths: redactedPaths, censor: '[redacted]' },
+    serializers: { req: serializeRequest, err: pino.stdSerializers.err },
     // Lambda adds its own timestamps; ISO times keep local logs readable.
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },

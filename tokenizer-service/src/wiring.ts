@@ -1,6 +1,7 @@
 import { AlgorithmSuiteIdentifier, KmsKeyringNode } from '@aws-crypto/client-node';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from 'pino';
+import { DynamoDbRateWindowCounter } from './adapters/dynamodb-rate-window-counter.js';
 import { DynamoDbVaultStore } from './adapters/dynamodb-vault-store.js';
 import { EncryptionSdkCipher, type EncryptionSdkCipherOptions } from './adapters/encryption-sdk-cipher.js';
 import { createKmsClient, kmsKeyHealthCheck } from './adapters/kms-client.js';
@@ -56,6 +57,11 @@ export function createDependencies(
     logger,
     ...entry,
     policy: AuthorizationPolicy.fromConfig(config),
+    rateWindows: new DynamoDbRateWindowCounter({
+      client: dynamoDb,
+      tableName: config.TOKEN_VAULT_TABLE_NAME,
+    }),
+    deterministicTokenizationsPerMinute: config.DETERMINISTIC_TOKENIZATIONS_PER_MINUTE,
     bodyLimit: config.BODY_LIMIT_BYTES,
     retryAfterSeconds: config.RETRY_AFTER_SECONDS,
   };

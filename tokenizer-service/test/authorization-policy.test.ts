@@ -1,11 +1,15 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import policySchema from '../authorization-policy.schema.json' with { type: 'json' };
 import { normalizePrincipalArn } from '../src/auth/api-gateway-authenticator.js';
-import { AuthorizationPolicy, AuthorizationPolicyError } from '../src/auth/authorization-policy.js';
+import {
+  AuthorizationPolicy,
+  type AuthorizationPolicyDocument,
+  AuthorizationPolicyError,
+} from '../src/auth/authorization-policy.js';
 import { LocalCredentialsError, readLocalCredentials } from '../src/auth/local-credentials.js';
 import { permissions } from '../src/auth/permissions.js';
 
@@ -101,6 +105,18 @@ t.test("the local stack's example policy and dev-only credentials are valid and 
   for (const { principalArn } of credentials)
     t.ok(policy.callerFor(principalArn), `${principalArn} is in the policy`);
   t.ok(policy.callerFor('arn:aws:iam::000000000000:role/order-service')?.permissions.has('tokenize'));
+});
+
+t.test('in the local policy only the bench tokenizes deterministically (a value oracle)', async (t) => {
+  const { principals } = JSON.parse(
+    await readFile(localStackConfig('authorization-policy.json'), 'utf8'),
+  ) as AuthorizationPolicyDocument;
+  t.same(
+    principals
+      .filter(({ permissions }) => permissions.includes('tokenize:deterministic'))
+      .map(({ arn }) => arn),
+    ['arn:aws:iam::000000000000:role/bench'],
+  );
 });
 
 t.test('local credentials files are validated without echoing secrets', async (t) => {

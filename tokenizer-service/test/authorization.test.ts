@@ -69,6 +69,24 @@ const operations: OperationCase[] = [
     success: (t, response) => t.equal(response.statusCode, 200),
   },
   {
+    name: 'tokenize (deterministic)',
+    allowed: (held) => held.has('tokenize:deterministic'),
+    onToken: false,
+    request: () => ({ method: 'POST', url: '/v1/tokens', payload: { value: card, deterministic: true } }),
+    success: (t, response) => t.equal(response.statusCode, 201),
+  },
+  {
+    name: 'tokenizeBatch (one random, one deterministic item)',
+    allowed: (held) => held.has('tokenize') && held.has('tokenize:deterministic'),
+    onToken: false,
+    request: () => ({
+      method: 'POST',
+      url: '/v1/tokens/batch',
+      payload: { items: [{ value: card }, { value: card, deterministic: true }] },
+    }),
+    success: (t, response) => t.equal(response.statusCode, 200),
+  },
+  {
     name: 'detokenize (full)',
     allowed: (held) => held.has('detokenize'),
     onToken: true,
@@ -146,6 +164,8 @@ t.test('authorization matrix: principal x operation x own/other tenant', async (
     (await stack.injectAs(caller, { method: 'POST', url: '/v1/tokens', payload: { value: card } })).json()
       .token as string;
   const shared = { own: await tokenOf(every), other: await tokenOf(ownerB) };
+  /** Tenant B's tokens a caller of tenant A tried to delete. */
+  const deletionTargetsInB: string[] = [];
 
   for (const operation of operations) {
     for (const { name, caller, permissions: held } of callers) {
@@ -156,6 +176,7 @@ t.test('authorization matrix: principal x operation x own/other tenant', async (
           let token = neverIssued;
           if (tenancy)
             token = operation.consumes ? await tokenOf(tenancy === 'own' ? every : ownerB) : shared[tenancy];
+          if (operation.name === 'deleteToken' && tenancy === 'other') deletionTargetsInB.push(token);
           const response = await stack.injectAs(caller, operation.request(token));
           if (operation.allowed(new Set(held))) {
             operation.success(t, response, tenancy ?? 'own', token);
@@ -181,12 +202,23 @@ t.test('authorization matrix: principal x operation x own/other tenant', async (
   });
 
   t.test('tenant B still has its tokens: no delete crossed tenants', async (t) => {
+    const deleters = callers.filter(({ permissions }) => permissions.includes('delete'));
+    t.equal(
+      deletionTargetsInB.length,
+      callers.length,
+      'every caller of tenant A tried to delete a token of B',
+    );
+    t.ok(deleters.length > 0, 'some of them hold the delete permission');
     const response = await stack.injectAs(ownerB, {
       method: 'POST',
       url: '/v1/detokenize',
-      payload: { tokens: [shared.other] },
+      payload: { tokens: [...deletionTargetsInB, shared.other] },
     });
-    t.same(response.json().results, [{ token: shared.other, value: card }]);
+    t.same(
+      response.json().results,
+      [...deletionTargetsInB, shared.other].map((token) => ({ token, value: card })),
+      'each token of B that tenant A tried to delete still reveals its value to B',
+    );
   });
 });
 

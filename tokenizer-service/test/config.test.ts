@@ -51,3 +51,19 @@ t.test('the authorization policy comes from exactly one of AUTHORIZATION_POLICY 
   });
   t.throws(() => loadConfig({ ...valid, AUTHORIZATION_POLICY: '' }), { message: /AUTHORIZATION_POLICY/ });
 });
+
+t.test('DETERMINISTIC_TOKENIZATIONS_PER_MINUTE: 60 by default, an integer from 1 to 1,000,000', async (t) => {
+  t.equal(loadConfig(valid).DETERMINISTIC_TOKENIZATIONS_PER_MINUTE, 60);
+  t.equal(
+    loadConfig({ ...valid, DETERMINISTIC_TOKENIZATIONS_PER_MINUTE: '5' })
+      .DETERMINISTIC_TOKENIZATIONS_PER_MINUTE,
+    5,
+  );
+  for (const bad of ['0', '-1', '1.5', 'many', '1000001']) {
+    t.throws(
+      () => loadConfig({ ...valid, DETERMINISTIC_TOKENIZATIONS_PER_MINUTE: bad }),
+      { message: /DETERMINISTIC_TOKENIZATIONS_PER_MINUTE/ },
+      bad,
+    );
+  }
+});

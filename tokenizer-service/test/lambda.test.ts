@@ -8,7 +8,7 @@ import {
   testDynamoDbEndpoint,
   uniqueTableName,
 } from '@tokenization/local-stack/test-support/dynamodb';
-import { restApiEvent } from '@tokenization/local-stack/test-support/lambda-invoke';
+import { recordLambdaResponse, restApiEvent } from '@tokenization/local-stack/test-support/lambda-invoke';
 import t from 'tap';
 import { vaultTableDefinition } from '../src/adapters/vault-table.js';
 import type { AuthorizationPolicyDocument } from '../src/auth/authorization-policy.js';
@@ -124,6 +124,7 @@ function restEvent(
 
 const invoke = async (event: ReturnType<typeof restEvent>) => {
   const response = await handler(event, {} as never);
+  recordLambdaResponse(event, response);
   return { statusCode: response.statusCode, json: () => JSON.parse(response.body) };
 };
 

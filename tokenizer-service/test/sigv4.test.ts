@@ -234,6 +234,64 @@ t.test('headers that change the meaning must be signed', async (t) => {
   t.equal(await refusal(t, { ...valid, headers }), 'malformed-signature', 'a signed header is missing');
 });
 
+t.test('what the signature is computed from must be unambiguous', async (t) => {
+  const valid = await signed({ method: 'GET', url: '/v1/tokens/tok_x?a=1', body: undefined });
+  const withHeaders = (headers: SignedRequest['headers']) => ({
+    ...valid,
+    headers: { ...valid.headers, ...headers },
+  });
+  const amzDate = String(valid.headers['x-amz-date']);
+  t.equal(
+    await refusal(t, withHeaders({ 'x-amz-date': [amzDate, amzDate] })),
+    'malformed-signature',
+    'X-Amz-Date sent twice',
+  );
+  const authorization = String(valid.headers.authorization);
+  t.equal(
+    await refusal(t, withHeaders({ authorization: [authorization, authorization] })),
+    'malformed-signature',
+    'Authorization sent twice',
+  );
+  t.equal(
+    await refusal(
+      t,
+      withHeaders({
+        authorization: authorization.replace(
+          /SignedHeaders=([^,]+)/,
+          (_, list: string) => `SignedHeaders=${list.split(';').reverse().join(';')}`,
+        ),
+      }),
+    ),
+    'malformed-signature',
+    'SignedHeaders out of order',
+  );
+  const { 'x-amz-date': _dropped, ...dateless } = valid.headers;
+  t.equal(
+    await refusal(t, { ...valid, headers: { ...dateless, date: 'Sun, 29 Nov 2026 12:00:00 GMT' } }),
+    'unsigned-header',
+    'a Date header the signature does not cover',
+  );
+  t.equal(
+    await refusal(t, { ...valid, headers: { ...dateless, date: 'Sun, 31 Nov 2026 12:00:00 GMT' } }),
+    'malformed-signature',
+    'a Date that does not exist',
+  );
+  t.equal(
+    await refusal(t, { ...valid, url: `${valid.url}&X-Amz-Signature=${'0'.repeat(64)}` }),
+    'signature-mismatch',
+    'a query parameter added after signing, even one named X-Amz-Signature',
+  );
+});
+
+t.test('over HTTP: a path with empty, "." or ".." segments is refused before routing', async (t) => {
+  const { injectAs } = await createTestStack(t);
+  // The signature covers the normalised path, as AWS computes it; the router would see another one.
+  const dotted = await injectAs(testCaller, { method: 'GET', url: '/health//live' });
+  t.equal(dotted.statusCode, 401);
+  t.match(dotted.json(), { detail: 'The request path must not contain empty, "." or ".." segments.' });
+  t.equal((await injectAs(testCaller, { method: 'GET', url: '/health/live' })).statusCode, 200);
+});
+
 t.test('over HTTP: refusals are 401 problems that echo nothing', async (t) => {
   const { app, inject, injectAs, tableName } = await createTestStack(t);
   const problemOf = async (response: {

@@ -1,6 +1,6 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { passesLuhn } from '@tokenization/service-kit/card';
 import t from 'tap';
-import { passesLuhn } from '../src/domain/card.js';
 import { assertNoCardNumberLogged, createTestStack, testCardNumbers } from './helpers/test-stack.js';
 
 const [visa, mastercard, amex, discover, jcb] = testCardNumbers;
@@ -225,22 +225,30 @@ t.test('a one-time token is revealed exactly once by 20 concurrent requests', as
   t.equal(results.filter((result) => result.value === mastercard).length, 1, 'one reveal');
   t.equal(results.filter((result) => result.error?.code === 'exhausted').length, 19, 'nineteen exhausted');
 
-  const { token: twice } = (
-    await inject({ method: 'POST', url: '/v1/tokens', payload: { value: visa, maxUses: 1 } })
-  ).json();
-  const repeated = await inject({
-    method: 'POST',
-    url: '/v1/detokenize',
-    payload: { tokens: [twice, twice] },
-  });
-  t.same(
-    repeated
+  const limited = async (value: string, maxUses: number) =>
+    (await inject({ method: 'POST', url: '/v1/tokens', payload: { value, maxUses } })).json().token as string;
+  const answers = async (tokens: string[]) =>
+    (await inject({ method: 'POST', url: '/v1/detokenize', payload: { tokens } }))
       .json()
       .results.map(
         (result: { value?: string; error?: { code: string } }) => result.value ?? result.error?.code,
-      ),
+      );
+
+  const twice = await limited(visa as string, 1);
+  t.same(
+    await answers([twice, twice]),
     [visa, 'exhausted'],
     'a token repeated in one request is a second reveal',
+  );
+
+  // Uses of one token are spent in request order, so the earliest occurrences get the reveals, whatever
+  // the other tokens of the request do.
+  const two = await limited(amex as string, 2);
+  const one = await limited(discover as string, 1);
+  t.same(
+    await answers([two, one, two, one, two, one]),
+    [amex, discover, amex, 'exhausted', 'exhausted', 'exhausted'],
+    'the first occurrences in request order get the reveals',
   );
 });
 

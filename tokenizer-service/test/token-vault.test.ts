@@ -44,3 +44,56 @@ t.test('in a batch, an exhausted item fails alone', async (t) => {
     },
   });
 });
+
+/**
+ * A fake store holding one one-time token whose first spend answers last (as a slow DynamoDB request
+ * might), so spends issued together would finish in the wrong order. Whichever spend finishes first takes
+ * the use, as a conditional update does.
+ */
+function vaultWithSlowFirstSpend() {
+  let usesLeft = 1;
+  let spends = 0;
+  const record = {
+    tenant: 'acme',
+    token: 'tok_once',
+    ciphertext: new Uint8Array(1),
+    createdAt: new Date(0),
+    type: 'generic',
+    format: 'random',
+    metadata: {},
+    maxUses: 1,
+    usesSpent: 0,
+  };
+  const store = {
+    getMany: async () => new Map([[record.token, record]]),
+    spendUse: async () => {
+      spends++;
+      if (spends === 1) for (let turn = 0; turn < 20; turn++) await new Promise(setImmediate);
+      if (usesLeft === 0) return 'exhausted';
+      usesLeft--;
+      return 'used';
+    },
+  } as unknown as VaultStore;
+  return new TokenVault({
+    store,
+    cipher: {
+      encrypt: async () => new Uint8Array(1),
+      decrypt: async () => 'secret',
+      checkHealth: async () => {},
+    },
+    fingerprinter: { fingerprint: async () => 'fp' },
+    clock: () => new Date(),
+  });
+}
+
+t.test(
+  'a token repeated in one request spends its uses in request order: the first occurrence reveals',
+  async (t) => {
+    const vault = vaultWithSlowFirstSpend();
+    const results = await vault.detokenize('acme', ['tok_once', 'tok_once']);
+    t.same(
+      results.map((result) => ('value' in result ? result.value : result.error.code)),
+      ['secret', 'exhausted'],
+    );
+  },
+);

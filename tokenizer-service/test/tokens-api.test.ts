@@ -68,14 +68,18 @@ t.test('detokenize answers each item: found, not found, repeated', async (t) => 
 });
 
 t.test('metadata never includes the value; delete removes token and ciphertext', async (t) => {
-  const { inject, dynamoDb, tableName } = await createTestStack(t);
-  const { token } = (await inject({ method: 'POST', url: '/v1/tokens', payload: { value: amex } })).json();
+  // The vault's clock, fixed: createdAt is compared with the time the token was really made.
+  const tokenizedAt = '2026-03-04T05:06:07.089Z';
+  const { inject, dynamoDb, tableName } = await createTestStack(t, { clock: () => new Date(tokenizedAt) });
+  const created = (await inject({ method: 'POST', url: '/v1/tokens', payload: { value: amex } })).json();
+  const { token } = created;
+  t.equal(created.createdAt, tokenizedAt, 'tokenize reports when the token was made');
 
   const metadata = await inject({ method: 'GET', url: `/v1/tokens/${token}` });
   t.equal(metadata.statusCode, 200);
   t.same(metadata.json(), {
     token,
-    createdAt: metadata.json().createdAt,
+    createdAt: tokenizedAt,
     type: 'generic',
     format: 'random',
     deterministic: false,

@@ -2,6 +2,7 @@
 // app on a stack's table and KMS whose store finds every new token taken: the only way to reach the
 // `token space exhausted` answer without filling a million-token space.
 import { Writable } from 'node:stream';
+import { recordResponsesOf } from '@tokenization/local-stack/test-support/response-capture';
 import {
   credentialsOf,
   injectSigned,
@@ -52,6 +53,7 @@ export async function collidingApp(t: Test, stack: TestStack): Promise<Colliding
     },
   }) satisfies VaultStore;
   const app = buildApp({ ...deps, store });
+  recordResponsesOf(app, 'tokenizer app (colliding store)');
   t.teardown(() => app.close());
   await app.ready();
   return { inject: (options) => injectSigned(app, testCaller, options) };

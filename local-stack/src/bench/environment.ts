@@ -35,6 +35,13 @@ export interface EnvironmentOptions {
   log: (line: string) => void;
 }
 
+/**
+ * The bench measures deterministic tokenization at full speed: its own tokenizers lift the per-principal
+ * limit (DETERMINISTIC_TOKENIZATIONS_PER_MINUTE, 60 by default), which would otherwise answer 429 within a
+ * second. `--use-running` measures `npm start`'s tokenizer as configured, limit included.
+ */
+const benchTokenizerEnvironment = { DETERMINISTIC_TOKENIZATIONS_PER_MINUTE: '1000000' };
+
 export async function prepareEnvironment(options: EnvironmentOptions): Promise<BenchEnvironment> {
   const environment = options.useRunning ? await runningStack(options) : await ownStack(options);
   if (!options.withSampleTokenizer) return environment;
@@ -62,6 +69,7 @@ async function ownStack(options: EnvironmentOptions): Promise<BenchEnvironment> 
       },
       tables: { vault: 'BenchTokenVault', orders: 'BenchCustomerOrders' },
       writeOutputs: false,
+      tokenizerEnvironment: benchTokenizerEnvironment,
     },
     options.onLine,
   );
@@ -107,6 +115,7 @@ async function withSampleTokenizer(
   );
   const child = startService('sample tokenizer', tokenizerEntry, options.onLine, {
     ...tokenizerEnvironment(environment.outputs, host, port),
+    ...benchTokenizerEnvironment,
     ENCRYPTION_PROFILE: 'sample-per-item-signing',
   });
   const url = `http://${host}:${port}`;

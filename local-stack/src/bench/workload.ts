@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { luhnCheckDigit } from '@tokenization/service-kit/card';
 import type { SignedFetcher } from '../stack/signed-fetch.js';
 import type { Operation } from './runner.js';
 
@@ -13,19 +14,6 @@ export function randomCardNumber(): string {
   let digits = '4';
   for (let i = 0; i < 14; i++) digits += randomInt(10);
   return digits + luhnCheckDigit(digits);
-}
-
-function luhnCheckDigit(payload: string): number {
-  let sum = 0;
-  for (let i = 0; i < payload.length; i++) {
-    let digit = Number(payload[payload.length - 1 - i]);
-    if (i % 2 === 0) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return (10 - (sum % 10)) % 10;
 }
 
 /** Reads a JSON answer; a status other than `expected` throws its status and problem type (never a value). */

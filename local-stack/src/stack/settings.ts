@@ -11,6 +11,8 @@ export interface LocalStackSettings {
   tables: { vault: string; orders: string };
   /** Write `.local-stack/outputs.json` (default true); false for a stack beside `npm start`'s (the benchmark's). */
   writeOutputs?: boolean;
+  /** Variables added to the tokenizer's environment (the benchmark's own stack lifts a limit). */
+  tokenizerEnvironment?: Record<string, string>;
 }
 
 const portVariables = {

@@ -1,6 +1,6 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+// fetch to the tokenizer, signed by the tokenizer client SDK (SigV4 for `execute-api`), for the tools that
+// need raw answers: the local stack's readiness wait and the bench.
+import { createSigningFetch } from '@tokenization/tokenizer-client';
 
 export interface Credentials {
   accessKeyId: string;
@@ -31,37 +31,14 @@ export function signedFetcher({
   credentials,
   region,
 }: Pick<SignedFetchOptions, 'credentials' | 'region'>): SignedFetcher {
-  const signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 });
-  return (url, options = {}) => signAndFetch(signer, url, options);
-}
-
-async function signAndFetch(
-  signer: SignatureV4,
-  url: string,
-  options: Pick<SignedFetchOptions, 'method' | 'body' | 'headers' | 'signal'>,
-): Promise<Response> {
-  const target = new URL(url);
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-  const signed = await signer.sign(
-    new HttpRequest({
+  const signingFetch = createSigningFetch({ region, credentials });
+  return (url, options = {}) => {
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    return signingFetch(url, {
       method: options.method ?? (body === undefined ? 'GET' : 'POST'),
-      protocol: target.protocol,
-      hostname: target.hostname,
-      ...(target.port ? { port: Number(target.port) } : {}),
-      path: target.pathname,
-      query: Object.fromEntries(target.searchParams),
-      headers: {
-        host: target.host,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...options.headers,
-      },
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
       ...(body === undefined ? {} : { body }),
-    }),
-  );
-  return fetch(url, {
-    method: signed.method,
-    headers: signed.headers,
-    ...(body === undefined ? {} : { body }),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  };
 }

@@ -73,7 +73,7 @@ export interface DevOnlyFinding {
 export function devOnlyCodeIn(bundle: LambdaBundle): DevOnlyFinding[] {
   const findings: DevOnlyFinding[] = [];
   const service = bundle.entry.split('/')[0] as string;
-  const serviceDependencies = new Set(Object.keys(packageJson(`${service}/package.json`).dependencies ?? {}));
+  const serviceDependencies = runtimeDependenciesOf(service);
   const devOnlyPackages = devOnlyPackageNames().filter((name) => !serviceDependencies.has(name));
   for (const input of bundle.inputs) {
     const modulePath = input.replace(/^.*node_modules\/@tokenization\/([^/]+)\//, '$1/');
@@ -95,6 +95,16 @@ export function devOnlyCodeIn(bundle: LambdaBundle): DevOnlyFinding[] {
       findings.push({ what: marker.name, why: 'a dev-only name or key' });
   }
   return findings;
+}
+
+/** A workspace's run-time dependencies, with those of the workspaces it depends on (the client SDK, the kit). */
+function runtimeDependenciesOf(workspace: string, seen = new Set<string>()): Set<string> {
+  for (const name of Object.keys(packageJson(`${workspace}/package.json`).dependencies ?? {})) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    if (name.startsWith('@tokenization/')) runtimeDependenciesOf(name.slice('@tokenization/'.length), seen);
+  }
+  return seen;
 }
 
 function devOnlyPackageNames(): string[] {

@@ -1,5 +1,7 @@
 // Starts a Lambda bundle the way Lambda's Node.js runtime does, in a fresh process: shared by the bundling
 // test (infra/test/bundling.test.ts) and the benchmark's cold-start measure (src/bench/cold-start.ts).
+// Every answer read here is recorded for the run's response scan (response-capture.ts).
+import { operationOfPath, recordResponse } from './response-capture.js';
 
 export interface RestApiEventOptions {
   method: string;
@@ -61,10 +63,12 @@ export function invokeBundleScript(bundleFile: string, event: unknown): string {
     const booted = performance.now();
     const { handler } = await import(${JSON.stringify(`file://${bundleFile}`)});
     const imported = performance.now();
-    const response = await handler(${JSON.stringify(event)}, {});
+    const event = ${JSON.stringify(event)};
+    const response = await handler(event, {});
     const answered = performance.now();
     const timings = { bootMs: booted, importMs: imported - booted, firstEventMs: answered - imported };
-    process.stdout.write('RESULT ' + JSON.stringify({ statusCode: response.statusCode, body: response.body, timings }) + '\\n');
+    const request = { method: String(event?.httpMethod ?? '?'), path: String(event?.path ?? '') };
+    process.stdout.write('RESULT ' + JSON.stringify({ statusCode: response.statusCode, body: response.body, timings, request }) + '\\n');
     process.exit(0);
   `;
 }
@@ -74,10 +78,38 @@ export interface InvokeResult {
   body?: string;
   /** Milliseconds: Node's start until the script runs, importing the bundle, answering the event. */
   timings?: { bootMs: number; importMs: number; firstEventMs: number };
+  /** The event's method and path, for the response scan. */
+  request?: { method: string; path: string };
 }
 
 /** The answer an `invokeBundleScript` process printed, among the bundle's own log lines. */
 export function invokeResult(output: string): InvokeResult {
   const line = output.split('\n').find((l) => l.startsWith('RESULT '));
-  return JSON.parse(line?.slice('RESULT '.length) ?? '{}') as InvokeResult;
+  const result = JSON.parse(line?.slice('RESULT '.length) ?? '{}') as InvokeResult;
+  recordLambdaResponse(
+    { httpMethod: result.request?.method, path: result.request?.path },
+    result,
+    'Lambda bundle',
+  );
+  return result;
+}
+
+/**
+ * Records a Lambda proxy answer for the run's response scan: tests that call a Lambda handler in process
+ * pass each event and its answer here.
+ */
+export function recordLambdaResponse(
+  event: { httpMethod?: unknown; path?: unknown },
+  response: { statusCode?: number; body?: string | null },
+  source = 'Lambda handler',
+): void {
+  const method = typeof event.httpMethod === 'string' ? event.httpMethod : '?';
+  const operation = operationOfPath(method, typeof event.path === 'string' ? event.path : '');
+  recordResponse({
+    source,
+    method,
+    ...(operation ? { operation } : {}),
+    status: response.statusCode ?? 0,
+    body: response.body ?? '',
+  });
 }

@@ -16,3 +16,12 @@ export const dynamoDbStateFile = fileURLToPath(
 export const runLogDirectory = fileURLToPath(
   new URL(`../../../.tap/logs/run-${process.ppid}/`, import.meta.url),
 );
+
+/**
+ * Where the test processes of a run append every response body the test stacks' apps (and the shared
+ * request helpers) produced, one `<pid>.ndjson` each, for the `after` script's scan (response-capture.ts).
+ * Inside the run's log directory, so that it is cleared and kept with it.
+ */
+export const runResponseDirectory = fileURLToPath(
+  new URL(`../../../.tap/logs/run-${process.ppid}/responses/`, import.meta.url),
+);

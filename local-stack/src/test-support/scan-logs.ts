@@ -1,5 +1,6 @@
 // The secrets scan of a whole test run: every log line every test process recorded (log-capture.ts) is
-// searched for the test card numbers, in every form.
+// searched for the test card numbers, in every form (test-cards.ts: grouped by any separators, other
+// scripts' digits, URL-encoded).
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cardNumbersIn, maskedCard } from './test-cards.js';
@@ -8,6 +9,8 @@ export interface LogLeak {
   /** The process's log file, and the line number in it. */
   file: string;
   line: number;
+  /** The test file that process ran (log-capture.ts writes it beside the lines). */
+  test: string;
   /** The card numbers found, masked to their last four. */
   cards: string[];
 }
@@ -27,12 +30,16 @@ export async function scanLogDirectory(directory: string): Promise<LogScan> {
   }
   const scan: LogScan = { files: names.length, lines: 0, leaks: [] };
   for (const name of names) {
+    const test = await readFile(join(directory, name.replace(/\.ndjson$/, '.test-file')), 'utf8').catch(
+      () => 'an unknown test file',
+    );
     const lines = (await readFile(join(directory, name), 'utf8')).split('\n');
     lines.forEach((text, index) => {
       if (text === '') return;
       scan.lines++;
       const cards = cardNumbersIn(text);
-      if (cards.length > 0) scan.leaks.push({ file: name, line: index + 1, cards: cards.map(maskedCard) });
+      if (cards.length > 0)
+        scan.leaks.push({ file: name, line: index + 1, test, cards: cards.map(maskedCard) });
     });
   }
   return scan;
@@ -46,7 +53,9 @@ export function describeScan(scan: LogScan): string {
     `${verdict} - no test card number in any log line of the run`,
   ];
   for (const leak of scan.leaks.slice(0, 20)) {
-    lines.push(`#   card number ${leak.cards.join(', ')} logged at .tap/logs/…/${leak.file}:${leak.line}`);
+    lines.push(
+      `#   card number ${leak.cards.join(', ')} logged by ${leak.test} at .tap/logs/…/${leak.file}:${leak.line}`,
+    );
   }
   if (scan.leaks.length > 20) lines.push(`#   … and ${scan.leaks.length - 20} more lines`);
   lines.push(

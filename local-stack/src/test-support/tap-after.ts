@@ -1,10 +1,11 @@
-// tap `after` script: stops the DynamoDB Local started by tap-before.ts, then scans every log line of the
-// run for test card numbers. A leak exits non-zero, which tap's runner passes on as its own exit code
-// (@tapjs/run's after.js, through foreground-child): `npm test` fails.
+// tap `after` script: stops the DynamoDB Local started by tap-before.ts, then scans every log line and every
+// response body of the run for test card numbers. A leak exits non-zero, which tap's runner passes on as
+// its own exit code (@tapjs/run's after.js, through foreground-child): `npm test` fails.
 import { readFile, rm } from 'node:fs/promises';
 import { killProcess } from '../dynamodb/dynamodb-local.js';
-import { dynamoDbStateFile, runLogDirectory } from './paths.js';
+import { dynamoDbStateFile, runLogDirectory, runResponseDirectory } from './paths.js';
 import { describeScan, scanLogDirectory } from './scan-logs.js';
+import { describeResponseScan, scanResponseDirectory } from './scan-responses.js';
 
 try {
   const { pid } = JSON.parse(await readFile(dynamoDbStateFile, 'utf8')) as { pid: number };
@@ -16,7 +17,9 @@ try {
 
 const scan = await scanLogDirectory(runLogDirectory);
 console.log(describeScan(scan));
-if (scan.leaks.length > 0) {
+const responseScan = await scanResponseDirectory(runResponseDirectory);
+console.log(describeResponseScan(responseScan));
+if (scan.leaks.length > 0 || responseScan.leaks.length > 0) {
   // The files stay for inspection (.tap/ is ignored by git).
   process.exitCode = 1;
 } else {

@@ -8,12 +8,13 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type CardBrand, cardBrands } from '../domain/card.js';
+import { type CardBrand, cardBrands } from '@tokenization/service-kit/card';
 import { DependencyUnavailableError } from '../domain/errors.js';
 import type { OrderRecord, OrderReservation } from '../domain/order.js';
+import type { OrderKey } from '../domain/order-key.js';
 import type { OrderPayment, OrderPlacement, OrderStore } from '../domain/ports.js';
 import { rethrowAwsUnavailable } from './aws-errors.js';
-import { orderKeyAttribute, orderTimeToLiveAttribute } from './order-table.js';
+import { orderIdAttribute, orderItemKey, orderTimeToLiveAttribute } from './order-table.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -22,11 +23,11 @@ export interface DynamoDbOrderStoreOptions {
   tableName: string;
 }
 
-// Every attribute an expression names goes through a placeholder: `status` and `owner` are reserved words.
+// Every attribute an expression names goes through a placeholder: `status` is a reserved word.
 const names = {
-  '#key': orderKeyAttribute,
+  // Either key attribute exists in every item: this one says whether the item does.
+  '#key': orderIdAttribute,
   '#status': 'status',
-  '#owner': 'owner',
   '#reservationId': 'reservationId',
   '#expiresAt': orderTimeToLiveAttribute,
   '#token': 'CreditCardToken',
@@ -72,7 +73,7 @@ export class DynamoDbOrderStore implements OrderStore {
     );
   }
 
-  async complete(customerOrder: string, reservationId: string, placement: OrderPlacement): Promise<boolean> {
+  async complete(key: OrderKey, reservationId: string, placement: OrderPlacement): Promise<boolean> {
     const update =
       'SET #status = :created, #token = :token, #last4 = :last4, #brand = :brand, #createdAt = :createdAt ' +
       'REMOVE #reservationId, #expiresAt';
@@ -81,7 +82,7 @@ export class DynamoDbOrderStore implements OrderStore {
       this.#client.send(
         new UpdateItemCommand({
           TableName: this.#tableName,
-          Key: keyOf(customerOrder),
+          Key: orderItemKey(key),
           UpdateExpression: update,
           ConditionExpression: condition,
           ExpressionAttributeNames: namesIn(`${update} ${condition}`),
@@ -99,13 +100,13 @@ export class DynamoDbOrderStore implements OrderStore {
     );
   }
 
-  async release(customerOrder: string, reservationId: string): Promise<void> {
+  async release(key: OrderKey, reservationId: string): Promise<void> {
     const condition = '#status = :pending AND #reservationId = :reservationId';
     await this.#conditionally(() =>
       this.#client.send(
         new DeleteItemCommand({
           TableName: this.#tableName,
-          Key: keyOf(customerOrder),
+          Key: orderItemKey(key),
           ConditionExpression: condition,
           ExpressionAttributeNames: namesIn(condition),
           ExpressionAttributeValues: { ':pending': { S: 'PENDING' }, ':reservationId': { S: reservationId } },
@@ -114,32 +115,32 @@ export class DynamoDbOrderStore implements OrderStore {
     );
   }
 
-  async get(customerOrder: string): Promise<OrderRecord | undefined> {
+  async get(key: OrderKey): Promise<OrderRecord | undefined> {
     try {
       const { Item } = await this.#client.send(
-        new GetItemCommand({ TableName: this.#tableName, Key: keyOf(customerOrder), ConsistentRead: true }),
+        new GetItemCommand({ TableName: this.#tableName, Key: orderItemKey(key), ConsistentRead: true }),
       );
-      return Item && fromItem(Item);
+      return Item && fromItem(key, Item);
     } catch (error) {
       rethrowAwsUnavailable('order-store', error);
     }
   }
 
-  async markPaid(customerOrder: string, owner: string, payment: OrderPayment): Promise<boolean> {
+  async markPaid(key: OrderKey, payment: OrderPayment): Promise<boolean> {
     const update = 'SET #status = :paid, #paidAt = :paidAt, #chargeId = :chargeId';
-    const condition = '#status = :created AND #owner = :owner';
+    // The owner is in the key: only their own order can match.
+    const condition = '#status = :created';
     return this.#conditionally(() =>
       this.#client.send(
         new UpdateItemCommand({
           TableName: this.#tableName,
-          Key: keyOf(customerOrder),
+          Key: orderItemKey(key),
           UpdateExpression: update,
           ConditionExpression: condition,
           ExpressionAttributeNames: namesIn(`${update} ${condition}`),
           ExpressionAttributeValues: {
             ':paid': { S: 'PAID' },
             ':created': { S: 'CREATED' },
-            ':owner': { S: owner },
             ':paidAt': { S: payment.paidAt.toISOString() },
             ':chargeId': { S: payment.chargeId },
           },
@@ -169,20 +170,15 @@ export class DynamoDbOrderStore implements OrderStore {
   }
 }
 
-function keyOf(customerOrder: string): Item {
-  return { [orderKeyAttribute]: { S: customerOrder } };
-}
-
 function epochSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
 }
 
 function reservationItem(reservation: OrderReservation): Item {
   return {
-    ...keyOf(reservation.customerOrder),
+    ...orderItemKey(reservation),
     CustomerName: { S: reservation.customerName },
     Address: { S: reservation.address },
-    owner: { S: reservation.owner },
     requestHash: { S: reservation.requestHash },
     cardLast4: { S: reservation.cardLast4 },
     status: { S: 'PENDING' },
@@ -191,12 +187,13 @@ function reservationItem(reservation: OrderReservation): Item {
   };
 }
 
-function fromItem(item: Item): OrderRecord {
+/** The owner and CustomerOrder are the key that was asked for, never read back from the item. */
+function fromItem(key: OrderKey, item: Item): OrderRecord {
   const facts = {
-    customerOrder: item[orderKeyAttribute]?.S ?? '',
+    customerOrder: key.customerOrder,
     customerName: item.CustomerName?.S ?? '',
     address: item.Address?.S ?? '',
-    owner: item.owner?.S ?? '',
+    owner: key.owner,
     requestHash: item.requestHash?.S ?? '',
     cardLast4: item.cardLast4?.S ?? '',
   };

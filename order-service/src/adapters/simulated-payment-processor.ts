@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { parseCardNumber } from '../domain/card.js';
+import { parseCardNumber } from '@tokenization/service-kit/card';
 import { PaymentDeclinedError } from '../domain/errors.js';
 import type { ChargeRequest, PaymentProcessor } from '../domain/ports.js';
 

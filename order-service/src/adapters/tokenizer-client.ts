@@ -1,17 +1,23 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+// The order service's CardTokenizer, over the tokenizer client SDK (@tokenization/tokenizer-client),
+// which signs, times out and retries where it is safe. This adapter says what the order service asks
+// (a card_number tokenization, one token's reveal, a delete), checks what it keeps, and turns the SDK's
+// typed errors into the order domain's.
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import type { components } from '@tokenization/contracts/tokenizer';
-import { type CardBrand, cardBrands } from '../domain/card.js';
+import { type CardBrand, cardBrands } from '@tokenization/service-kit/card';
+import {
+  type CardFacts,
+  TokenizerClient,
+  TokenizerError,
+  TokenizerProblemError,
+  TokenizerResponseError,
+  TokenNotFoundError,
+} from '@tokenization/tokenizer-client';
 import {
   CardTokenUnusableError,
   DependencyUnavailableError,
   TokenizerRejectedError,
 } from '../domain/errors.js';
 import type { CardTokenizer, TokenizedCard } from '../domain/ports.js';
-
-type Schemas = components['schemas'];
 
 export interface TokenizerClientOptions {
   /** The tokenizer API's base URL, stage path included (`https://…/prod`). */
@@ -21,7 +27,7 @@ export interface TokenizerClientOptions {
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** Limit of one attempt, answer body included. */
   timeoutMs: number;
-  /** Attempts of an idempotent call (detokenize, delete); tokenize is sent once. */
+  /** Attempts of a call the SDK may retry (detokenize, delete); a tokenize is sent again only if it never left. */
   maxAttempts?: number;
   /** Full-jitter backoff: a random delay below min(cap, base × 2^(attempt-1)). */
   backoffBaseMs?: number;
@@ -34,193 +40,121 @@ export interface TokenizerClientOptions {
   random?: () => number;
 }
 
-interface Answer {
-  status: number;
-  body: string;
-}
-
-/** One failed attempt: the error to throw if it is the last, and the wait the server asked for. */
-interface Failure {
-  error: DependencyUnavailableError;
-  retryAfterMs?: number;
-}
-
-const retryableStatus = (status: number) => status === 429 || status >= 500;
 const tokenPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * The tokenizer's HTTP API, every request signed with SigV4. An attempt that times out, cannot connect,
- * is throttled (429) or meets a server fault (5xx) is retried, for idempotent calls only, with full jitter;
- * when the attempts run out the failure is a DependencyUnavailableError, which the client sees as 503.
+ * The tokenizer's HTTP API through the SDK. A call that times out, cannot connect, is throttled (429) or
+ * meets a server fault (5xx) ends as a DependencyUnavailableError (the client sees 503); any other refusal
+ * is a TokenizerRejectedError (this service's request or permissions are wrong, which no retry cures).
  */
 export class TokenizerHttpClient implements CardTokenizer {
-  readonly #baseUrl: URL;
-  readonly #signer: SignatureV4;
-  readonly #timeoutMs: number;
-  readonly #maxAttempts: number;
-  readonly #backoffBaseMs: number;
-  readonly #backoffCapMs: number;
-  readonly #maxRetryAfterMs: number;
-  readonly #logger: TokenizerClientOptions['logger'];
-  readonly #fetch: typeof fetch;
-  readonly #sleep: (ms: number) => Promise<void>;
-  readonly #random: () => number;
+  readonly #client: TokenizerClient;
 
   constructor(options: TokenizerClientOptions) {
-    this.#baseUrl = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
-    this.#signer = new SignatureV4({
-      service: 'execute-api',
+    const { logger } = options;
+    this.#client = new TokenizerClient({
+      endpoint: options.baseUrl,
       region: options.region,
       credentials: options.credentials,
-      sha256: Sha256,
+      timeoutMs: options.timeoutMs,
+      maxRetries: (options.maxAttempts ?? 3) - 1,
+      backoff: {
+        ...(options.backoffBaseMs === undefined ? {} : { baseMs: options.backoffBaseMs }),
+        ...(options.backoffCapMs === undefined ? {} : { capMs: options.backoffCapMs }),
+        ...(options.maxRetryAfterMs === undefined ? {} : { maxRetryAfterMs: options.maxRetryAfterMs }),
+        ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+        ...(options.random === undefined ? {} : { random: options.random }),
+      },
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      ...(logger === undefined
+        ? {}
+        : {
+            onRetry: ({ operation, attempt, delayMs, error }) =>
+              logger.warn(
+                {
+                  dependency: 'tokenizer',
+                  operation,
+                  attempt,
+                  reason: error.kind,
+                  delayMs: Math.round(delayMs),
+                },
+                'retrying',
+              ),
+          }),
     });
-    this.#timeoutMs = options.timeoutMs;
-    this.#maxAttempts = options.maxAttempts ?? 3;
-    this.#backoffBaseMs = options.backoffBaseMs ?? 100;
-    this.#backoffCapMs = options.backoffCapMs ?? 1_000;
-    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 2_000;
-    this.#logger = options.logger;
-    this.#fetch = options.fetch ?? globalThis.fetch;
-    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.#random = options.random ?? Math.random;
   }
 
   async tokenize(cardNumber: string): Promise<TokenizedCard> {
     // A card number: the tokenizer checks it (Luhn) and answers its last four and brand. The options it
-    // defaults (a random token, not deterministic, ...) are left to it.
-    const request: Schemas['TokenizeRequest'] = { value: cardNumber, type: 'card_number' };
-    const answer = await this.#call('POST', 'v1/tokens', request, { idempotent: false });
-    if (answer.status !== 201) throw rejected(answer);
-    const result = parseJson(answer) as Partial<Schemas['TokenizeResult']>;
-    if (typeof result.token !== 'string' || !tokenPattern.test(result.token)) {
-      throw new TokenizerRejectedError(answer.status, 'the tokenizer answered without a token');
+    // defaults (a random token, not deterministic, ...) are left to it; so the SDK sends it once.
+    const result: unknown = await domainErrors(
+      this.#client.tokenize({ value: cardNumber, type: 'card_number' }),
+    );
+    const { token, card } = (typeof result === 'object' && result !== null ? result : {}) as {
+      token?: unknown;
+      card?: unknown;
+    };
+    if (typeof token !== 'string' || !tokenPattern.test(token)) {
+      throw new TokenizerRejectedError(201, 'the tokenizer answered without a token');
     }
-    const card = cardFacts(result.card);
-    return card ? { token: result.token, card } : { token: result.token };
+    const facts = cardFacts(card);
+    return facts ? { token, card: facts } : { token };
   }
 
   async detokenize(token: string): Promise<string> {
-    const request: Pick<Schemas['DetokenizeRequest'], 'tokens'> = { tokens: [token] };
-    const answer = await this.#call('POST', 'v1/detokenize', request, { idempotent: true });
-    if (answer.status !== 200) throw rejected(answer);
-    const result = (parseJson(answer) as Partial<Schemas['DetokenizeResponse']>).results?.[0];
+    // The order service creates its tokens without maxUses: a repeated reveal spends nothing, so the SDK
+    // may retry it.
+    const response = await domainErrors(this.#client.detokenize({ tokens: [token] }, { idempotent: true }));
+    const result = response.results?.[0];
     if (result && 'value' in result && typeof result.value === 'string') return result.value;
     const code = result && 'error' in result ? String(result.error.code) : 'no_result';
     throw new CardTokenUnusableError(code);
   }
 
   async deleteToken(token: string): Promise<void> {
-    const answer = await this.#call('DELETE', `v1/tokens/${encodeURIComponent(token)}`, undefined, {
-      idempotent: true,
-    });
-    // 404: already gone, perhaps by an earlier attempt whose answer was lost.
-    if (answer.status !== 204 && answer.status !== 404) throw rejected(answer);
-  }
-
-  async #call(
-    method: string,
-    path: string,
-    body: unknown,
-    { idempotent }: { idempotent: boolean },
-  ): Promise<Answer> {
-    const attempts = idempotent ? this.#maxAttempts : 1;
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await this.#attempt(method, path, body);
-      if ('status' in outcome) return outcome;
-      const delay = this.#retryDelay(attempt, outcome.retryAfterMs);
-      if (attempt >= attempts || delay === undefined) throw outcome.error;
-      this.#logger?.warn({ dependency: 'tokenizer', attempt, delayMs: Math.round(delay) }, 'retrying');
-      await this.#sleep(delay);
-    }
-  }
-
-  /** One signed request, answer read within the timeout; a retryable failure is returned, not thrown. */
-  async #attempt(method: string, path: string, body: unknown): Promise<Answer | Failure> {
-    const url = new URL(path, this.#baseUrl);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const signed = await this.#signer.sign(
-      new HttpRequest({
-        method,
-        protocol: url.protocol,
-        hostname: url.hostname,
-        ...(url.port ? { port: Number(url.port) } : {}),
-        path: url.pathname,
-        headers: {
-          host: url.host,
-          accept: 'application/json',
-          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(payload === undefined ? {} : { body: payload }),
-      }),
-    );
-    // fetch sets Host itself, from the same URL the signature covers.
-    const { host: _host, ...headers } = signed.headers;
-    let answer: Answer;
-    let retryAfter: string | null;
     try {
-      const response = await this.#fetch(url, {
-        method,
-        headers,
-        ...(payload === undefined ? {} : { body: payload }),
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      answer = { status: response.status, body: await response.text() };
-      retryAfter = response.headers.get('retry-after');
+      await domainErrors(this.#client.deleteToken(token));
     } catch (error) {
-      // fetch throws only when no answer came: refused, reset, unresolvable, or timed out.
-      return { error: new DependencyUnavailableError('tokenizer', { cause: error }) };
+      // 404: already gone, perhaps by an earlier attempt whose answer was lost.
+      if (error instanceof TokenizerRejectedError && error.cause instanceof TokenNotFoundError) return;
+      throw error;
     }
-    if (!retryableStatus(answer.status)) return answer;
-    const retryAfterSeconds = parseRetryAfter(retryAfter);
-    return {
-      error: new DependencyUnavailableError('tokenizer', {
-        cause: new Error(`the tokenizer answered ${answer.status}`),
-        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
-      }),
-      ...(retryAfterSeconds === undefined ? {} : { retryAfterMs: retryAfterSeconds * 1000 }),
-    };
-  }
-
-  /** The wait before the next attempt, or undefined when the server asked for longer than we wait. */
-  #retryDelay(attempt: number, retryAfterMs: number | undefined): number | undefined {
-    if (retryAfterMs !== undefined) return retryAfterMs <= this.#maxRetryAfterMs ? retryAfterMs : undefined;
-    return this.#random() * Math.min(this.#backoffCapMs, this.#backoffBaseMs * 2 ** (attempt - 1));
   }
 }
 
-/** Retry-After in seconds (the tokenizer sends seconds; an HTTP date is converted). */
-function parseRetryAfter(header: string | null): number | undefined {
-  if (!header) return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim());
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
-}
-
-function parseJson(answer: Answer): unknown {
+/** The call's result, or its SDK error as the order domain's. */
+async function domainErrors<T>(call: Promise<T>): Promise<T> {
   try {
-    return JSON.parse(answer.body);
+    return await call;
   } catch (error) {
-    throw new TokenizerRejectedError(answer.status, 'the tokenizer answered with a body that is not JSON', {
+    throw domainError(error);
+  }
+}
+
+function domainError(error: unknown): unknown {
+  if (!(error instanceof TokenizerError)) return error;
+  const retryAfterSeconds = error instanceof TokenizerProblemError ? error.retryAfterSeconds : undefined;
+  const unavailable =
+    error.kind === 'timeout' ||
+    error.kind === 'connection' ||
+    error.kind === 'rate-limited' ||
+    (error instanceof TokenizerProblemError && error.status >= 500);
+  if (unavailable) {
+    return new DependencyUnavailableError('tokenizer', {
       cause: error,
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
     });
   }
-}
-
-/** A 4xx other than 429: this service's request or its permissions are wrong, which no retry cures. */
-function rejected(answer: Answer): TokenizerRejectedError {
-  let problemType = '';
-  try {
-    const type = (JSON.parse(answer.body) as { type?: unknown }).type;
-    if (typeof type === 'string' && /^[\w:.-]{1,100}$/.test(type)) problemType = ` (${type})`;
-  } catch {
-    // not a problem document
+  if (error instanceof TokenizerProblemError || error instanceof TokenizerResponseError) {
+    // The SDK's message: the status and the problem type, never anything the tokenizer wrote.
+    return new TokenizerRejectedError(error.status ?? 0, error.message, { cause: error });
   }
-  return new TokenizerRejectedError(answer.status, `the tokenizer answered ${answer.status}${problemType}`);
+  return error;
 }
 
 // The order stores the tokenizer's brand codes: the contract's list and the domain's must be the same.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const brandCodesAgree: Same<Schemas['CardFacts']['brand'], CardBrand> = true;
+const brandCodesAgree: Same<CardFacts['brand'], CardBrand> = true;
 void brandCodesAgree;
 
 /** The tokenizer's card facts when it sent well-formed ones. */

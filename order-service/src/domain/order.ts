@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CardBrand } from './card.js';
+import type { CardBrand } from '@tokenization/service-kit/card';
 
 /**
  * The states of an order item. `PENDING` is a reservation of the CustomerOrder by a create request in

@@ -1,5 +1,10 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { type CardNumber, containsCardNumber, maskCardNumber, parseCardNumber } from './card.js';
+import {
+  type CardNumber,
+  containsCardNumber,
+  maskCardNumber,
+  parseCardNumber,
+} from '@tokenization/service-kit/card';
 import {
   DependencyUnavailableError,
   InvalidOrderFieldError,
@@ -15,6 +20,7 @@ import {
   requestFingerprint,
   sameRequest,
 } from './order.js';
+import { chargeReference, type OrderKey } from './order-key.js';
 import type { CardTokenizer, Clock, OrderStore, PaymentProcessor, TokenizedCard } from './ports.js';
 
 /** The request's logger: pino's, or anything with the same two methods. */
@@ -55,18 +61,19 @@ const maxCreateRounds = 3;
 /**
  * Creates, reads and pays orders, keeping only card tokens.
  *
- * Creating is idempotent and never leaves half an order (README, "Idempotency protocol"):
- * 1. reserve: a conditional put of a `PENDING` item holding the owner and the request's fingerprint
- *    (`attribute_not_exists`, or an expired reservation). A `PENDING` item is not an order: reads and
- *    payments treat it as absent, and it expires (TTL).
+ * Creating is idempotent and never leaves half an order (docs/order-service.md, "Idempotency protocol"):
+ * 1. reserve: a conditional put of a `PENDING` item keyed by owner and CustomerOrder, holding the
+ *    request's fingerprint (`attribute_not_exists`, or an expired reservation). A `PENDING` item is not an
+ *    order: reads and payments treat it as absent, and it expires (TTL).
  * 2. tokenize the card through the tokenizer as a `card_number` (not retried: a lost answer would leave a
  *    second token); it answers the token and the card's facts (last four, brand).
  * 3. complete: a conditional update of that reservation (`reservationId` must match) to `CREATED` with the
  *    token and those facts. Only this step makes an order exist.
  * A tokenizer failure releases the reservation; a crash anywhere leaves at most a reservation, which a
- * retry of the same request resumes and any other request may take over once it expires. A second
- * request for an existing CustomerOrder is a replay when owner and fingerprint match and the tokenizer
- * reveals the same card number behind the stored token; anything else is a conflict.
+ * retry of the same request resumes and any other request of the owner may take over once it expires. A
+ * second request of the owner for their existing CustomerOrder is a replay when the fingerprint matches
+ * and the tokenizer reveals the same card number behind the stored token; anything else is a conflict.
+ * Another user's request for the same CustomerOrder is their own order, never a conflict.
  */
 export class Orders {
   readonly #store: OrderStore;
@@ -118,10 +125,15 @@ export class Orders {
     });
   }
 
-  /** The caller's order; OrderNotFoundError when it is absent, only reserved, or someone else's. */
+  /**
+   * The caller's order; OrderNotFoundError when they have none of this CustomerOrder (absent or only
+   * reserved). Another user's order of the same CustomerOrder is never looked at: the owner is in the key.
+   */
   async get(owner: string, customerOrder: string): Promise<PlacedOrder> {
-    const order = await this.#store.get(customerOrder);
-    if (!order || order.status === 'PENDING' || order.owner !== owner) throw new OrderNotFoundError();
+    // No order can hold a card number (create refuses one), so such an id never becomes a DynamoDB key.
+    if (containsCardNumber(customerOrder)) throw new OrderNotFoundError();
+    const order = await this.#store.get({ owner, customerOrder });
+    if (!order || order.status === 'PENDING') throw new OrderNotFoundError();
     return order;
   }
 
@@ -130,14 +142,15 @@ export class Orders {
    * which charges one order at most once (its port's precondition), and only one marks the order paid.
    */
   async pay(owner: string, customerOrder: string, log: OrderLog): Promise<PaidOrder> {
+    const key: OrderKey = { owner, customerOrder };
     const order = await this.get(owner, customerOrder);
     if (order.status === 'PAID') throw new OrderAlreadyPaidError();
     const cardNumber = await this.#tokenizer.detokenize(order.cardToken);
     const { chargeId } = await this.#payments.charge({
-      orderId: customerOrder,
+      orderId: chargeReference(key),
       card: { number: cardNumber },
     });
-    const paid = await this.#store.markPaid(customerOrder, owner, { chargeId, paidAt: this.#clock() });
+    const paid = await this.#store.markPaid(key, { chargeId, paidAt: this.#clock() });
     if (!paid) throw new OrderAlreadyPaidError();
     log.info({ event: 'order.paid', customerOrder, owner, chargeId }, 'order paid');
     return { maskedCard: maskCardNumber(cardNumber), chargeId };
@@ -147,7 +160,7 @@ export class Orders {
     await this.#store.checkHealth();
   }
 
-  /** Step 1: reserve the CustomerOrder, resume this request's own reservation, or find the order. */
+  /** Step 1: reserve the owner's CustomerOrder, resume this request's own reservation, or find the order. */
   async #claim(facts: OrderFacts): Promise<Claim> {
     const now = this.#clock();
     const reservationId = randomUUID();
@@ -156,7 +169,7 @@ export class Orders {
       now,
     );
     if (reserved) return { kind: 'reserved', reservationId };
-    const existing = await this.#store.get(facts.customerOrder);
+    const existing = await this.#store.get(facts);
     if (!existing) return { kind: 'vanished' };
     if (!sameRequest(existing, facts)) throw new OrderConflictError();
     // The same request interrupted (or still running): carry on with its reservation.
@@ -176,7 +189,7 @@ export class Orders {
       tokenized = await this.#tokenizer.tokenize(card.digits);
     } catch (error) {
       // Nothing but the reservation was written: free the CustomerOrder.
-      await this.#release(facts.customerOrder, reservationId, log);
+      await this.#release(facts, reservationId, log);
       throw error;
     }
     const { card: cardFacts } = tokenized;
@@ -184,12 +197,12 @@ export class Orders {
       // The tokenizer validates a card number and describes it (last four, brand) in the same answer; one
       // without the description broke its contract. The order is not stored without a brand.
       await this.#discardToken(tokenized.token, log);
-      await this.#release(facts.customerOrder, reservationId, log);
+      await this.#release(facts, reservationId, log);
       throw new TokenizerRejectedError(201, 'the tokenizer answered a card number without its card facts');
     }
     let completed: boolean;
     try {
-      completed = await this.#store.complete(facts.customerOrder, reservationId, {
+      completed = await this.#store.complete(facts, reservationId, {
         cardToken: tokenized.token,
         cardLast4: cardFacts.last4,
         cardBrand: cardFacts.brand,
@@ -208,9 +221,12 @@ export class Orders {
    * Frees a reservation nothing was stored for. Should this fail as well, the reservation expires, and a
    * retry of the same request resumes it before then.
    */
-  async #release(customerOrder: string, reservationId: string, log: OrderLog): Promise<void> {
-    await this.#store.release(customerOrder, reservationId).catch((error: unknown) => {
-      log.warn({ err: error, customerOrder }, 'reservation not released');
+  async #release(key: OrderKey, reservationId: string, log: OrderLog): Promise<void> {
+    await this.#store.release(key, reservationId).catch((error: unknown) => {
+      log.warn(
+        { err: error, customerOrder: key.customerOrder, owner: key.owner },
+        'reservation not released',
+      );
     });
   }
 
@@ -234,10 +250,14 @@ export class Orders {
   }
 }
 
-/** What the contract's schema cannot say: the card passes Luhn, and no other field holds a card number. */
 /** In a `u` regular expression a surrogate pair is one code point: only unpaired halves match. */
 const loneSurrogate = /[\uD800-\uDFFF]/u;
 
+/**
+ * What the contract's schema cannot say: the card passes Luhn, and no other field holds a card number, by
+ * the one rule both services use (`containsCardNumber` of the service kit: any script, any single
+ * separator or two spaces, a card inside a longer digit run), so none lands in the table, its key or a log.
+ */
 function validatedCard(request: OrderRequest): CardNumber {
   for (const field of ['CustomerOrder', 'CustomerName', 'Address'] as const) {
     if (containsCardNumber(request[field])) {

@@ -1,7 +1,8 @@
 // The ports the order domain depends on; adapters implement them for DynamoDB, the tokenizer's HTTP API,
 // a payment processor and Cognito.
-import type { CardBrand } from './card.js';
+import type { CardBrand } from '@tokenization/service-kit/card';
 import type { OrderRecord, OrderReservation } from './order.js';
+import type { OrderKey } from './order-key.js';
 
 export interface OrderPlacement {
   cardToken: string;
@@ -15,17 +16,24 @@ export interface OrderPayment {
   paidAt: Date;
 }
 
-/** Every write is conditional: nothing is ever overwritten blindly. */
+/**
+ * Every write is conditional: nothing is ever overwritten blindly. Orders are keyed by owner and
+ * CustomerOrder (OrderKey): no method reaches another owner's order.
+ */
 export interface OrderStore {
-  /** Writes the reservation unless the CustomerOrder is taken by anything but an expired reservation. */
+  /**
+   * Writes the reservation unless the owner's CustomerOrder is taken by anything but an expired
+   * reservation.
+   */
   reserve(reservation: OrderReservation, now: Date): Promise<boolean>;
   /** Turns this reservation into a CREATED order; false when the item is no longer this reservation. */
-  complete(customerOrder: string, reservationId: string, placement: OrderPlacement): Promise<boolean>;
+  complete(key: OrderKey, reservationId: string, placement: OrderPlacement): Promise<boolean>;
   /** Deletes the item if it still is this reservation; does nothing otherwise. */
-  release(customerOrder: string, reservationId: string): Promise<void>;
-  get(customerOrder: string): Promise<OrderRecord | undefined>;
-  /** Marks the owner's CREATED order paid; false when it is not one (already paid, or not theirs). */
-  markPaid(customerOrder: string, owner: string, payment: OrderPayment): Promise<boolean>;
+  release(key: OrderKey, reservationId: string): Promise<void>;
+  /** The owner's order or reservation; its owner and CustomerOrder are the key asked for. */
+  get(key: OrderKey): Promise<OrderRecord | undefined>;
+  /** Marks a CREATED order paid; false when it is not one (absent, reserved or already paid). */
+  markPaid(key: OrderKey, payment: OrderPayment): Promise<boolean>;
   /** Throws DependencyUnavailableError when the store does not answer. */
   checkHealth(): Promise<void>;
 }
@@ -53,7 +61,10 @@ export interface CardTokenizer {
 }
 
 export interface ChargeRequest {
-  /** The charge's idempotency key: one order is charged at most once. */
+  /**
+   * The charge's idempotency key: one order is charged at most once. The order's chargeReference, not its
+   * CustomerOrder, which only its owner's orders keep unique.
+   */
   orderId: string;
   /** The sample's orders carry no amount; a processor that needs one gets it here. */
   amount?: { minorUnits: number; currency: string };

@@ -1,7 +1,6 @@
 import { type ProblemAnswer, registerProblemHandling } from '@tokenization/contracts/fastify-problems';
 import { invalidFieldsProblem, problemType } from '@tokenization/contracts/problem';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { redactCardNumbers } from '../domain/card.js';
 import {
   AuthenticationError,
   DependencyUnavailableError,
@@ -31,9 +30,9 @@ const dependencyNames = {
 export function registerOrderProblems(app: FastifyInstance, options: ProblemHandlingOptions): void {
   registerProblemHandling(app, {
     retryAfterSeconds: options.retryAfterSeconds,
+    // No path parameter is ever repeated in a problem's `instance` (the default): a CustomerOrder is the
+    // client's text, and may be a card number typed in the wrong place.
     answerFor: (error) => answerFor(error, options),
-    // The path can hold whatever a client put in it, a card number included.
-    instanceOf: redactCardNumbers,
   });
 }
 

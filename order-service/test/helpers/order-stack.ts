@@ -1,6 +1,7 @@
 // Runs the order service for a test as production wires it, on a free port: the real tokenizer (in
 // process, on its own free port, with DynamoDB Local and the local KMS), a fresh order table, and a local
-// user pool signing real JWTs. Every log line of both apps is kept for the secrets scan.
+// user pool signing real JWTs. Every log line and every response of both apps is kept for the secrets
+// scans.
 import { Writable } from 'node:stream';
 import {
   CreateTableCommand,
@@ -14,6 +15,7 @@ import {
   uniqueTableName,
 } from '@tokenization/local-stack/test-support/dynamodb';
 import { recordLogLines } from '@tokenization/local-stack/test-support/log-capture';
+import { recordResponse, recordResponsesOf } from '@tokenization/local-stack/test-support/response-capture';
 import { holdsNoCardNumber, testCardNumbers } from '@tokenization/local-stack/test-support/test-cards';
 import type { FastifyInstance } from 'fastify';
 import type { Test } from 'tap';
@@ -136,6 +138,7 @@ export async function createOrderStack(t: Test, options: OrderStackOptions = {})
     { tokenizerCredentials: tokenizerTestCredentials, payments },
   );
   const app = buildApp(options.adapt ? options.adapt(deps, config) : deps);
+  recordResponsesOf(app, 'order app');
   t.teardown(() => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });
   const baseUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -182,6 +185,8 @@ async function send(
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await response.text();
+  // Also as received: Fastify answers some requests (unroutable URLs) without running the app's hooks.
+  recordResponse({ source: 'order test client', method, status: response.status, body: text });
   return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) };
 }
 

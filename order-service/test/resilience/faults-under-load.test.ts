@@ -13,6 +13,7 @@ import {
   type TestStack,
   testCaller,
 } from '../../../tokenizer-service/test/helpers/test-stack.js';
+import { chargeReference } from '../../src/domain/order-key.js';
 import {
   assertNoCardNumberLogged,
   createOrderStack,
@@ -152,7 +153,11 @@ t.test('tokenizer down, then KMS failing, mid-load: 200 or 503 only, nothing hal
     0,
     `every acknowledged order's token reveals its card (${created.size} orders)`,
   );
-  const charged = new Set(stack.payments.charges().map((charge) => charge.orderId));
+  // The processor knows an order by its charge reference: back to the CustomerOrder of this one user.
+  const customerOrderOf = new Map(
+    [...items.keys()].map((id) => [chargeReference({ owner: 'alice-sub', customerOrder: id }), id]),
+  );
+  const charged = new Set(stack.payments.charges().map((charge) => customerOrderOf.get(charge.orderId)));
   t.same(
     [...paid].filter((id) => items.get(id)?.status?.S !== 'PAID'),
     [],

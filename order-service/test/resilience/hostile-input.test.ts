@@ -195,17 +195,59 @@ t.test('prototype-pollution keys: 400; the process and Object.prototype are unto
 t.test(
   'order ids in the path: traversal and encoded separators get 400 or 404, never another order',
   async (t) => {
+    // What a hostile id could reach: another user's order and one of alice's own.
+    const bob = stack.idProvider.idToken('bob-sub');
+    const placed = [
+      await stack.request('POST', '/order', { token: bob, body: sampleOrder({ CustomerOrder: 'target-1' }) }),
+      await stack.request('POST', '/order', { token: alice, body: sampleOrder({ CustomerOrder: 'mine-1' }) }),
+    ];
+    t.same(
+      placed.map((answer) => answer.status),
+      [200, 200],
+    );
+    const tokens = placed.map((answer) => String(answer.json().CreditCardToken));
+    const before = await stack.orderItems();
+    const tokensBefore = await stack.vaultTokenCount();
+
     const auth: [string, string][] = [['authorization', alice]];
-    for (const id of ['..%2F..%2Fetc%2Fpasswd', '%2e%2e', '..', 'x%00', 'a%23b', 'a%2Fb', 'a'.repeat(65)]) {
-      refused(t, `GET /order/${id.slice(0, 30)}`, await send(`/order/${id}`, '', auth, 'GET'), 400);
+    const neverAnOrder = (name: string, answer: RawAnswer, status: number) => {
+      refused(t, name, answer, status);
+      t.notOk(
+        tokens.some((token) => answer.raw.includes(token)),
+        `${name}: no order's token comes back`,
+      );
+    };
+    const malformed = ['..%2F..%2Fetc%2Fpasswd', '%2e%2e', '..', 'x%00', 'a%23b', 'a%2Fb', 'a'.repeat(65)];
+    for (const id of malformed) {
+      neverAnOrder(`GET /order/${id.slice(0, 30)}`, await send(`/order/${id}`, '', auth, 'GET'), 400);
     }
-    refused(t, 'a dot-dot segment', await send('/order/../order/x', '', auth, 'GET'), 404);
+    neverAnOrder('a dot-dot segment', await send('/order/../order/target-1', '', auth, 'GET'), 404);
+    // Well-formed ids that name no order of alice's: bob's, and near misses of both.
+    const elsewhere = ['target-1', 'TARGET-1', 'target-1-', 'target_1', 'MINE-1', 'mine-1-'];
+    for (const id of elsewhere) {
+      neverAnOrder(`GET /order/${id}`, await send(`/order/${id}`, '', auth, 'GET'), 404);
+    }
+    const inBodies = ['../target-1', 'target-1/..', 'target-1\u0000', './mine-1', 'mine-1%00', ''];
+    for (const id of [...inBodies, ...elsewhere]) {
+      const status = elsewhere.includes(id) ? 404 : 400;
+      const paybill = await send('/paybill', JSON.stringify({ CustomerOrder: id }), auth);
+      neverAnOrder(`POST /paybill ${JSON.stringify(id)}`, paybill, status);
+    }
+    for (const id of inBodies) {
+      const created = await send('/order', JSON.stringify(sampleOrder({ CustomerOrder: id })), auth);
+      neverAnOrder(`POST /order ${JSON.stringify(id)}`, created, 400);
+    }
+
+    t.same(await stack.orderItems(), before, 'the table holds the same items as before, unchanged');
+    t.equal(await stack.vaultTokenCount(), tokensBefore, 'no card was tokenized');
+    t.same(stack.payments.charges(), [], 'nothing was charged');
   },
 );
 
 t.test(
   'names and addresses: controls refused, any other unicode kept exactly, lone surrogates refused',
   async (t) => {
+    const itemsBefore = (await stack.orderItems()).length;
     const post = (order: Record<string, string>) =>
       send('/order', JSON.stringify(order), [['authorization', alice]]);
     for (const [name, value] of [
@@ -239,7 +281,7 @@ t.test(
     ]);
     notUtf8[notUtf8.indexOf('Amaz') + 4] = 0xff;
     refused(t, 'bytes that are not UTF-8', await send('/order', notUtf8, [['authorization', alice]]), 400);
-    t.equal((await stack.orderItems()).length, 1, 'only the valid order was written');
+    t.equal((await stack.orderItems()).length, itemsBefore + 1, 'only the valid order was written');
   },
 );
 

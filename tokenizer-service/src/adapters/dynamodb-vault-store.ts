@@ -11,8 +11,8 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { CardBrand } from '../domain/card.js';
-import { DependencyUnavailableError } from '../domain/errors.js';
+import type { CardBrand } from '@tokenization/service-kit/card';
+import { DependencyUnavailableError, IntegrityError } from '../domain/errors.js';
 import {
   FingerprintTakenError,
   TokenCollisionError,
@@ -109,12 +109,20 @@ export class DynamoDbVaultStore implements VaultStore {
 
   async get(key: VaultRecordKey): Promise<VaultRecord | undefined> {
     const item = await this.#getItem(tokenKey(key.tenant, key.token));
-    return item && fromItem(item);
+    if (!item) return undefined;
+    const record = fromItem(item, key);
+    if (record instanceof IntegrityError) throw record;
+    return record;
   }
 
-  async getMany(tenant: string, tokens: readonly string[]): Promise<Map<string, VaultRecord>> {
-    const found = new Map<string, VaultRecord>();
-    let keys: Item[] = tokens.map((token) => ({ [vaultKeyAttribute]: { S: tokenKey(tenant, token) } }));
+  async getMany(
+    tenant: string,
+    tokens: readonly string[],
+  ): Promise<Map<string, VaultRecord | IntegrityError>> {
+    const found = new Map<string, VaultRecord | IntegrityError>();
+    // Each answer is matched to the token asked for by its key: its own attributes are not trusted.
+    const tokenOfKey = new Map(tokens.map((token) => [tokenKey(tenant, token), token]));
+    let keys: Item[] = [...tokenOfKey.keys()].map((pk) => ({ [vaultKeyAttribute]: { S: pk } }));
     for (let round = 0; keys.length > 0; round++) {
       if (round === this.#maxBatchGetRounds) throw new DependencyUnavailableError('store');
       if (round > 0) await backoff(round);
@@ -125,8 +133,8 @@ export class DynamoDbVaultStore implements VaultStore {
           }),
         );
         for (const item of Responses?.[this.#tableName] ?? []) {
-          const record = fromItem(item);
-          found.set(record.token, record);
+          const token = tokenOfKey.get(item[vaultKeyAttribute]?.S ?? '');
+          if (token !== undefined) found.set(token, fromItem(item, { tenant, token }));
         }
         keys = UnprocessedKeys?.[this.#tableName]?.Keys ?? [];
       } catch (error) {
@@ -157,19 +165,22 @@ export class DynamoDbVaultStore implements VaultStore {
     }
   }
 
-  async spendUse(key: VaultRecordKey, now: Date): Promise<UseOutcome> {
+  async spendUse(key: VaultRecordKey, maxUses: number): Promise<UseOutcome> {
+    const pk = tokenKey(key.tenant, key.token);
     try {
+      // The limit is the caller's verified maxUses, not the stored attribute; a missing, negative or
+      // non-numeric counter fails the condition.
       await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#tableName,
-          Key: { [vaultKeyAttribute]: { S: tokenKey(key.tenant, key.token) } },
-          UpdateExpression: 'SET usesRemaining = usesRemaining - :one',
-          ConditionExpression:
-            'attribute_exists(#pk) AND usesRemaining >= :one AND (attribute_not_exists(#ttl) OR #ttl > :now)',
-          ExpressionAttributeNames: { ...keyNames, '#ttl': vaultTtlAttribute },
+          Key: { [vaultKeyAttribute]: { S: pk } },
+          UpdateExpression: 'SET #spent = #spent + :one',
+          ConditionExpression: 'attribute_exists(#pk) AND #spent >= :zero AND #spent < :max',
+          ExpressionAttributeNames: { ...keyNames, '#spent': usesSpentAttribute },
           ExpressionAttributeValues: {
+            ':zero': { N: '0' },
             ':one': { N: '1' },
-            ':now': { N: String(Math.floor(now.getTime() / 1000)) },
+            ':max': { N: String(maxUses) },
           },
         }),
       );
@@ -177,14 +188,10 @@ export class DynamoDbVaultStore implements VaultStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) rethrowUnavailable('store', error);
     }
-    const record = await this.get(key);
-    if (!record) return 'not_found';
-    return record.expiresAt && record.expiresAt.getTime() <= now.getTime() ? 'expired' : 'exhausted';
+    return (await this.#getItem(pk)) ? 'exhausted' : 'not_found';
   }
 
-  async delete(key: VaultRecordKey): Promise<boolean> {
-    const record = await this.get(key);
-    if (!record) return false;
+  async delete(key: VaultRecordKey & Pick<VaultRecord, 'fingerprint'>): Promise<boolean> {
     const TableName = this.#tableName;
     const deleteToken = {
       TableName,
@@ -193,7 +200,7 @@ export class DynamoDbVaultStore implements VaultStore {
       ExpressionAttributeNames: keyNames,
     };
     try {
-      if (!record.fingerprint) {
+      if (!key.fingerprint) {
         await this.#client.send(new DeleteItemCommand(deleteToken));
         return true;
       }
@@ -205,7 +212,7 @@ export class DynamoDbVaultStore implements VaultStore {
             {
               Delete: {
                 TableName,
-                Key: { [vaultKeyAttribute]: { S: fingerprintKey(key.tenant, record.fingerprint) } },
+                Key: { [vaultKeyAttribute]: { S: fingerprintKey(key.tenant, key.fingerprint) } },
                 ConditionExpression: 'attribute_not_exists(#pk) OR #token = :token',
                 ExpressionAttributeNames: { ...keyNames, '#token': 'token' },
                 ExpressionAttributeValues: { ':token': { S: key.token } },
@@ -248,6 +255,9 @@ export class DynamoDbVaultStore implements VaultStore {
   }
 }
 
+/** The monotonic count of full reveals spent (N), on tokens with maxUses. */
+const usesSpentAttribute = 'usesSpent';
+
 function toItem(record: VaultRecord): Item {
   const item: Item = {
     [vaultKeyAttribute]: { S: tokenKey(record.tenant, record.token) },
@@ -262,20 +272,28 @@ function toItem(record: VaultRecord): Item {
   if (record.fingerprint) item.fingerprint = { S: record.fingerprint };
   if (record.expiresAt) item[vaultTtlAttribute] = { N: String(Math.ceil(record.expiresAt.getTime() / 1000)) };
   if (record.maxUses !== undefined) item.maxUses = { N: String(record.maxUses) };
-  if (record.usesRemaining !== undefined) item.usesRemaining = { N: String(record.usesRemaining) };
+  if (record.usesSpent !== undefined) item[usesSpentAttribute] = { N: String(record.usesSpent) };
   if (record.card) item.card = { M: { last4: { S: record.card.last4 }, brand: { S: record.card.brand } } };
   return item;
 }
 
-function fromItem(item: Item): VaultRecord {
+/**
+ * The record of the item read under `key`: tenant and token are the key's. An item whose own tenant or token
+ * attribute says otherwise was moved or rewritten (an IntegrityError, returned so a batch can answer it
+ * per item). The other attributes are checked against the facts sealed in the ciphertext by the vault.
+ */
+function fromItem(item: Item, key: VaultRecordKey): VaultRecord | IntegrityError {
+  if (item.tenant?.S !== key.tenant || item.token?.S !== key.token) {
+    return new IntegrityError('stored tenant or token disagrees with the item key');
+  }
   const number = (name: string) => (item[name]?.N === undefined ? undefined : Number(item[name].N));
   const expiresAt = number(vaultTtlAttribute);
   const maxUses = number('maxUses');
-  const usesRemaining = number('usesRemaining');
+  const usesSpent = number(usesSpentAttribute);
   const card = item.card?.M;
   return {
-    tenant: item.tenant?.S ?? '',
-    token: item.token?.S ?? '',
+    tenant: key.tenant,
+    token: key.token,
     ciphertext: item.ciphertext?.B ?? new Uint8Array(),
     createdAt: new Date(item.createdAt?.S ?? 0),
     type: (item.type?.S ?? 'generic') as ValueType,
@@ -284,7 +302,7 @@ function fromItem(item: Item): VaultRecord {
     ...(item.fingerprint?.S ? { fingerprint: item.fingerprint.S } : {}),
     ...(expiresAt !== undefined ? { expiresAt: new Date(expiresAt * 1000) } : {}),
     ...(maxUses !== undefined ? { maxUses } : {}),
-    ...(usesRemaining !== undefined ? { usesRemaining } : {}),
+    ...(usesSpent !== undefined ? { usesSpent } : {}),
     ...(card
       ? { card: { last4: card.last4?.S ?? '', brand: (card.brand?.S ?? 'unknown') as CardBrand } }
       : {}),

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { timingSafeEqual } from 'node:crypto';
 import {
   AlgorithmSuiteIdentifier,
   buildClient,
@@ -13,7 +14,7 @@ import type { ValueCipher, VaultRecordKey } from '../domain/ports.js';
 import { isUnavailable } from './dependency-errors.js';
 import { SingleFlightMaterialsManager } from './single-flight-materials.js';
 
-/** Limits of the data key cache; see the README's configuration section. */
+/** Limits of the data key cache; see docs/configuration.md. */
 export interface DataKeyCacheOptions {
   /** Data keys (per tenant and direction) kept at once. */
   capacity: number;
@@ -39,7 +40,8 @@ export interface EncryptionSdkCipherOptions {
 
 export const encryptionContextPurpose = 'token-vault';
 
-const frameVersion = 1;
+/** 2: the token's facts digest is sealed beside the token. Version 1 (token only) is refused: none exist. */
+const frameVersion = 2;
 const maxCiphertextBytes = 64 * 1024;
 
 const { encrypt, decrypt } = buildClient({
@@ -51,9 +53,10 @@ const { encrypt, decrypt } = buildClient({
  * Encrypts values with the AWS Encryption SDK.
  *
  * Binding: the encryption context names the purpose and the tenant, and is checked after decryption; the
- * token is sealed inside the plaintext (`version | token length | token | value`). A per-token encryption
- * context would also bind the token, but it would give every value its own cache entry and so one KMS
- * call per value: the data key cache only reuses keys for identical contexts.
+ * token and the digest of its immutable facts are sealed inside the plaintext
+ * (`version | token length | token | facts length | facts | value`, lengths as 16-bit big-endian). A
+ * per-token encryption context would also bind them, but it would give every value its own cache entry and
+ * so one KMS call per value: the data key cache only reuses keys for identical contexts.
  */
 export class EncryptionSdkCipher implements ValueCipher {
   readonly #materials: NodeMaterialsManager | KeyringNode;
@@ -76,9 +79,9 @@ export class EncryptionSdkCipher implements ValueCipher {
     this.#checkKeyHealth = options.checkKeyHealth;
   }
 
-  async encrypt({ tenant, token }: VaultRecordKey, value: string): Promise<Uint8Array> {
+  async encrypt({ tenant, token }: VaultRecordKey, value: string, facts: Uint8Array): Promise<Uint8Array> {
     const { result } = await withKmsOutcome(() =>
-      encrypt(this.#materials, frame(token, value), {
+      encrypt(this.#materials, frame(token, facts, value), {
         encryptionContext: encryptionContext(tenant),
         suiteId: this.#suiteId,
       }),
@@ -86,7 +89,11 @@ export class EncryptionSdkCipher implements ValueCipher {
     return result;
   }
 
-  async decrypt({ tenant, token }: VaultRecordKey, ciphertext: Uint8Array): Promise<string> {
+  async decrypt(
+    { tenant, token }: VaultRecordKey,
+    ciphertext: Uint8Array,
+    facts: Uint8Array,
+  ): Promise<string> {
     let output: Awaited<ReturnType<typeof decrypt>>;
     try {
       output = await withKmsOutcome(() =>
@@ -102,6 +109,7 @@ export class EncryptionSdkCipher implements ValueCipher {
     }
     const sealed = unframe(output.plaintext);
     if (sealed?.token !== token) throw new IntegrityError('ciphertext belongs to another token');
+    if (!sameBytes(sealed.facts, facts)) throw new IntegrityError('stored token facts were changed');
     return sealed.value;
   }
 
@@ -114,22 +122,40 @@ function encryptionContext(tenant: string): Record<string, string> {
   return { purpose: encryptionContextPurpose, tenant };
 }
 
-function frame(token: string, value: string): Buffer {
+function frame(token: string, facts: Uint8Array, value: string): Buffer {
   const tokenBytes = Buffer.from(token, 'utf8');
-  const header = Buffer.alloc(3);
-  header.writeUInt8(frameVersion, 0);
-  header.writeUInt16BE(tokenBytes.length, 1);
-  return Buffer.concat([header, tokenBytes, Buffer.from(value, 'utf8')]);
+  const version = Buffer.of(frameVersion);
+  return Buffer.concat([
+    version,
+    lengthOf(tokenBytes),
+    tokenBytes,
+    lengthOf(facts),
+    facts,
+    Buffer.from(value, 'utf8'),
+  ]);
 }
 
-function unframe(plaintext: Buffer): { token: string; value: string } | undefined {
+function lengthOf(bytes: Uint8Array): Buffer {
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(bytes.length);
+  return length;
+}
+
+function unframe(plaintext: Buffer): { token: string; facts: Buffer; value: string } | undefined {
   if (plaintext.length < 3 || plaintext.readUInt8(0) !== frameVersion) return undefined;
   const tokenEnd = 3 + plaintext.readUInt16BE(1);
-  if (tokenEnd > plaintext.length) return undefined;
+  if (tokenEnd + 2 > plaintext.length) return undefined;
+  const factsEnd = tokenEnd + 2 + plaintext.readUInt16BE(tokenEnd);
+  if (factsEnd > plaintext.length) return undefined;
   return {
     token: plaintext.subarray(3, tokenEnd).toString('utf8'),
-    value: plaintext.subarray(tokenEnd).toString('utf8'),
+    facts: plaintext.subarray(tokenEnd + 2, factsEnd),
+    value: plaintext.subarray(factsEnd).toString('utf8'),
   };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 // The KMS keyring folds KMS failures into generic errors (on decrypt, into one message listing them), so

@@ -1,7 +1,7 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 /**
- * The vault table: one partition key, three kinds of item (see the README's "Vault table" section).
+ * The vault table: one partition key, four kinds of item (see docs/data-model.md, "Vault table").
  * Every key starts with its tenant, so tenants never share an item.
  */
 export const vaultKeyAttribute = 'pk';
@@ -17,6 +17,14 @@ export function tokenKey(tenant: string, token: string): string {
 /** A deterministic token's fingerprint entry: keyed HMAC of the value → token. */
 export function fingerprintKey(tenant: string, fingerprint: string): string {
   return `fingerprint#${tenant}#${fingerprint}`;
+}
+
+/**
+ * A principal's count of deterministic tokenizations in one minute (`2026-01-31T12:34`). The principal is
+ * a digest of its ARN: fixed length and no separators of its own. Expires through the TTL attribute.
+ */
+export function rateWindowKey(tenant: string, principalDigest: string, minute: string): string {
+  return `ratelimit#${tenant}#${principalDigest}#${minute}`;
 }
 
 /** The KMS-wrapped key of the fingerprint HMAC (one per vault). */

@@ -24,6 +24,7 @@ export type AuthenticationFailure =
   | 'unknown-access-key'
   | 'body-hash-mismatch'
   | 'signature-mismatch'
+  | 'unnormalized-path'
   | 'no-identity';
 
 export class AuthenticationError extends Error {
@@ -45,6 +46,8 @@ export function clientDetail(reason: AuthenticationFailure): string {
       return 'The request signature is expired or not yet valid.';
     case 'no-identity':
       return 'The request carries no verified caller identity.';
+    case 'unnormalized-path':
+      return 'The request path must not contain empty, "." or ".." segments.';
     default:
       return 'The request signature is not valid.';
   }

@@ -1,6 +1,8 @@
 /** What a caller may do. The authorization policy grants permissions per principal; nothing is implied. */
 export const permissions = [
   'tokenize',
+  // Deterministic tokens only, not implied by `tokenize`: each one tests whether a value was tokenized before.
+  'tokenize:deterministic',
   'detokenize',
   'detokenize:masked',
   'metadata:read',

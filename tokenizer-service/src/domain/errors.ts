@@ -13,10 +13,13 @@ export class DependencyUnavailableError extends Error {
   }
 }
 
-/** A stored ciphertext did not decrypt to this token of this tenant: it was tampered with or moved. */
+/**
+ * A stored token record is not the one made for this token of this tenant: its ciphertext, its key, or one
+ * of its sealed facts was tampered with or moved. Messages are fixed texts, never stored values.
+ */
 export class IntegrityError extends Error {
   override readonly name = 'IntegrityError';
-  constructor(message = 'ciphertext does not belong to this token and tenant', options?: ErrorOptions) {
+  constructor(message = 'stored token record failed its integrity check', options?: ErrorOptions) {
     super(message, options);
   }
 }

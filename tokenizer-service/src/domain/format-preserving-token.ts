@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { passesLuhn } from './card.js';
+import { passesLuhn } from '@tokenization/service-kit/card';
 
 export type PreservedDigits = 'last4' | 'first6_last4';
 

@@ -1,12 +1,19 @@
 // The ports the vault domain depends on; adapters implement them for DynamoDB and the Encryption SDK.
-import type { CardBrand } from './card.js';
+import type { CardBrand } from '@tokenization/service-kit/card';
+import type { IntegrityError } from './errors.js';
 
 export type ValueType = 'generic' | 'card_number';
 export type TokenFormat = 'random' | 'format_preserving';
 
-/** One vault entry: the ciphertext of a value, bound to its tenant and token, and its policy. */
+/**
+ * One vault entry: the ciphertext of a value, bound to its tenant and token, and its policy. Every field
+ * but `ciphertext` and `usesSpent` is an immutable fact of the token, sealed inside the ciphertext (see
+ * token-facts.ts): a read that finds them changed is refused.
+ */
 export interface VaultRecord {
+  /** From the key that was asked for, never from a stored attribute. */
   tenant: string;
+  /** From the key that was asked for, never from a stored attribute. */
   token: string;
   ciphertext: Uint8Array;
   createdAt: Date;
@@ -16,7 +23,8 @@ export interface VaultRecord {
   fingerprint?: string;
   expiresAt?: Date;
   maxUses?: number;
-  usesRemaining?: number;
+  /** Full reveals spent so far (with maxUses only): a counter that only grows, not sealed. */
+  usesSpent?: number;
   card?: { last4: string; brand: CardBrand };
   metadata: Record<string, string>;
 }
@@ -24,7 +32,7 @@ export interface VaultRecord {
 export type VaultRecordKey = Pick<VaultRecord, 'tenant' | 'token'>;
 
 /** Result of spending one use of a token with a usage limit. */
-export type UseOutcome = 'used' | 'exhausted' | 'expired' | 'not_found';
+export type UseOutcome = 'used' | 'exhausted' | 'not_found';
 
 export interface VaultStore {
   /**
@@ -33,17 +41,27 @@ export interface VaultStore {
    * (both checks are one transaction).
    */
   create(record: VaultRecord): Promise<void>;
+  /**
+   * Reads a record: its tenant and token are the key's. Throws IntegrityError when the item's stored
+   * tenant or token disagrees with its key (it was moved or rewritten).
+   */
   get(key: VaultRecordKey): Promise<VaultRecord | undefined>;
-  /** Reads up to 100 records of one tenant; missing tokens are absent from the map. */
-  getMany(tenant: string, tokens: readonly string[]): Promise<Map<string, VaultRecord>>;
+  /**
+   * Reads up to 100 records of one tenant; missing tokens are absent from the map, and an item whose stored
+   * tenant or token disagrees with its key is an IntegrityError in it.
+   */
+  getMany(tenant: string, tokens: readonly string[]): Promise<Map<string, VaultRecord | IntegrityError>>;
   /** The token holding a fingerprint in a tenant, if any. */
   findByFingerprint(tenant: string, fingerprint: string): Promise<string | undefined>;
   /** Removes a fingerprint entry that points at a token that no longer exists. */
   releaseFingerprint(tenant: string, fingerprint: string, token: string): Promise<void>;
-  /** Atomically spends one use: only while uses remain and the token has not expired at `now`. */
-  spendUse(key: VaultRecordKey, now: Date): Promise<UseOutcome>;
-  /** Deletes a record (and its fingerprint entry); false when there was none. */
-  delete(key: VaultRecordKey): Promise<boolean>;
+  /**
+   * Atomically spends one use: only while fewer than `maxUses` were spent. The caller passes the maxUses it
+   * verified (sealed with the value), never one read back from the table.
+   */
+  spendUse(key: VaultRecordKey, maxUses: number): Promise<UseOutcome>;
+  /** Deletes a record and, when it has one, its fingerprint entry; false when there was none. */
+  delete(record: VaultRecordKey & Pick<VaultRecord, 'fingerprint'>): Promise<boolean>;
   /** Throws DependencyUnavailableError when the store does not answer. */
   checkHealth(): Promise<void>;
 }
@@ -62,11 +80,17 @@ export class FingerprintTakenError extends Error {
   }
 }
 
-/** Encrypts values so that a ciphertext only ever decrypts for the tenant and token it was made for. */
+/**
+ * Encrypts values so that a ciphertext only ever decrypts for the tenant and token it was made for, and
+ * seals `facts` (the digest of the token's immutable facts) beside the value.
+ */
 export interface ValueCipher {
-  encrypt(key: VaultRecordKey, value: string): Promise<Uint8Array>;
-  /** Throws IntegrityError when the ciphertext was made for another token or tenant, or was altered. */
-  decrypt(key: VaultRecordKey, ciphertext: Uint8Array): Promise<string>;
+  encrypt(key: VaultRecordKey, value: string, facts: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Throws IntegrityError when the ciphertext was made for another token or tenant, was altered, or was
+   * sealed with other facts than `facts`.
+   */
+  decrypt(key: VaultRecordKey, ciphertext: Uint8Array, facts: Uint8Array): Promise<string>;
   checkHealth(): Promise<void>;
 }
 

@@ -1,4 +1,9 @@
-import { cardBrand, normalizeCardNumber, passesLuhn } from './card.js';
+import {
+  cardBrand,
+  containsCardNumber,
+  normalizeCardNumber,
+  passesLuhn,
+} from '@tokenization/service-kit/card';
 import {
   DependencyUnavailableError,
   IntegrityError,
@@ -22,8 +27,10 @@ import {
   type ValueCipher,
   type ValueType,
   type VaultRecord,
+  type VaultRecordKey,
   type VaultStore,
 } from './ports.js';
+import { tokenFactsDigest } from './token-facts.js';
 import { randomToken } from './token-id.js';
 
 export interface TokenizeInput {
@@ -65,7 +72,9 @@ export interface DetokenizeOptions {
 export type TokenStatus = 'active' | 'expired' | 'exhausted';
 
 export type TokenMetadata = TokenizeOutput &
-  Pick<VaultRecord, 'usesRemaining' | 'metadata'> & {
+  Pick<VaultRecord, 'metadata'> & {
+    /** maxUses less the uses spent, with maxUses only. */
+    usesRemaining?: number;
     status: TokenStatus;
   };
 
@@ -82,7 +91,7 @@ const itemErrorMessages: Record<Exclude<ItemErrorCode, 'invalid_value' | 'invali
   not_found: 'No such token.',
   expired: 'The token has expired.',
   exhausted: 'The token has no uses left.',
-  integrity_error: 'The stored ciphertext does not belong to this token; it was refused.',
+  integrity_error: 'The stored record of this token failed its integrity check; it was refused.',
   token_space_exhausted: 'No unused format-preserving token could be found for this value.',
 };
 
@@ -138,6 +147,7 @@ export class TokenVault {
           if (error instanceof InvalidItemError)
             return { error: { code: error.code, message: error.message } };
           if (error instanceof TokenSpaceExhaustedError) return itemError('token_space_exhausted');
+          if (error instanceof IntegrityError) return itemError('integrity_error');
           throw error;
         }),
       ),
@@ -149,49 +159,40 @@ export class TokenVault {
     tokens: readonly string[],
     { reveal = 'full', showFirst6 = false }: DetokenizeOptions = {},
   ): Promise<DetokenizeOutcome[]> {
-    const unique = [...new Set(tokens)];
-    const records = await this.#store.getMany(tenant, unique);
+    const occurrences = new Map<string, number[]>();
+    tokens.forEach((token, index) => {
+      occurrences.set(token, [...(occurrences.get(token) ?? []), index]);
+    });
+    const records = await this.#store.getMany(tenant, [...occurrences.keys()]);
     const now = this.#clock();
-    const revealed = new Map<string, { value: string; record: VaultRecord } | ItemError>();
+    const results: DetokenizeOutcome[] = new Array(tokens.length);
     await Promise.all(
-      unique.map(async (token) => {
-        revealed.set(token, await this.#decryptIfRevealable(records.get(token), now, reveal));
+      [...occurrences].map(async ([token, indexes]) => {
+        const outcome = await this.#decryptIfRevealable(records.get(token), now, reveal);
+        // Each occurrence of a limited-use token spends its own use (a repeat is a second reveal), one after
+        // another in request order: the first occurrence gets the reveal, never a later one.
+        for (const index of indexes)
+          results[index] = await this.#answer(tenant, token, outcome, reveal, showFirst6);
       }),
     );
-    // Each occurrence of a limited-use token spends its own use: a repeat is a second reveal.
-    return Promise.all(
-      tokens.map(async (token): Promise<DetokenizeOutcome> => {
-        const outcome = revealed.get(token) as { value: string; record: VaultRecord } | ItemError;
-        if ('error' in outcome) return { token, ...outcome };
-        const { value, record } = outcome;
-        if (reveal === 'masked') {
-          return {
-            token,
-            value: maskValue(value, { isCardNumber: record.type === 'card_number', showFirst6 }),
-          };
-        }
-        if (record.maxUses !== undefined) {
-          const use = await this.#store.spendUse({ tenant, token }, now);
-          if (use !== 'used') return { token, ...itemError(use) };
-        }
-        return { token, value };
-      }),
-    );
+    return results;
   }
 
+  /** Throws TokenNotFoundError, or IntegrityError when the stored record is not the one made for the token. */
   async metadata(tenant: string, token: string): Promise<TokenMetadata> {
-    const record = await this.#store.get({ tenant, token });
-    if (!record) throw new TokenNotFoundError();
+    const record = await this.#verifiedRecord({ tenant, token });
     return {
       ...tokenizeOutput(record),
-      ...(record.usesRemaining !== undefined ? { usesRemaining: record.usesRemaining } : {}),
+      ...(record.maxUses !== undefined ? { usesRemaining: record.maxUses - (record.usesSpent ?? 0) } : {}),
       metadata: record.metadata,
       status: statusAt(record, this.#clock()),
     };
   }
 
+  /** Refuses (IntegrityError) a record that fails its checks: its fingerprint entry is only known from it. */
   async delete(tenant: string, token: string): Promise<void> {
-    if (!(await this.#store.delete({ tenant, token }))) throw new TokenNotFoundError();
+    const record = await this.#verifiedRecord({ tenant, token });
+    if (!(await this.#store.delete(record))) throw new TokenNotFoundError();
   }
 
   async checkHealth(): Promise<void> {
@@ -204,13 +205,10 @@ export class TokenVault {
         plan.format === 'format_preserving'
           ? formatPreservingToken(plan.value, plan.preserve)
           : randomToken();
-      // The token is sealed inside the ciphertext, so each attempt encrypts again.
-      const ciphertext = await this.#cipher.encrypt({ tenant, token }, plan.value);
       const createdAt = this.#clock();
-      const record: VaultRecord = {
+      const facts: Omit<VaultRecord, 'ciphertext'> = {
         tenant,
         token,
-        ciphertext,
         createdAt,
         type: plan.type,
         format: plan.format,
@@ -218,8 +216,11 @@ export class TokenVault {
         ...(fingerprint ? { fingerprint } : {}),
         ...(plan.card ? { card: plan.card } : {}),
         ...(plan.ttlSeconds ? { expiresAt: expiryAfter(createdAt, plan.ttlSeconds) } : {}),
-        ...(plan.maxUses ? { maxUses: plan.maxUses, usesRemaining: plan.maxUses } : {}),
+        ...(plan.maxUses ? { maxUses: plan.maxUses, usesSpent: 0 } : {}),
       };
+      // The token and its facts are sealed inside the ciphertext, so each attempt encrypts again.
+      const ciphertext = await this.#cipher.encrypt({ tenant, token }, plan.value, tokenFactsDigest(facts));
+      const record: VaultRecord = { ...facts, ciphertext };
       try {
         await this.#store.create(record);
         return tokenizeOutput(record);
@@ -238,7 +239,13 @@ export class TokenVault {
       const existing = await this.#store.findByFingerprint(tenant, fingerprint);
       if (existing) {
         const record = await this.#store.get({ tenant, token: existing });
-        if (record) return tokenizeOutput(record);
+        if (record) {
+          // The fingerprint entry is not sealed: the token it names must hold this very fingerprint.
+          await this.#verify(record);
+          if (record.fingerprint !== fingerprint)
+            throw new IntegrityError('fingerprint entry names another token');
+          return tokenizeOutput(record);
+        }
         // The token was deleted but its fingerprint entry survived: free it and tokenize anew.
         await this.#store.releaseFingerprint(tenant, fingerprint, existing);
         continue;
@@ -255,21 +262,61 @@ export class TokenVault {
     });
   }
 
+  /** Verified first: expiry and uses are judged from the sealed facts, never from unchecked attributes. */
   async #decryptIfRevealable(
-    record: VaultRecord | undefined,
+    record: VaultRecord | IntegrityError | undefined,
     now: Date,
     reveal: 'full' | 'masked',
   ): Promise<{ value: string; record: VaultRecord } | ItemError> {
     if (!record) return itemError('not_found');
-    const status = statusAt(record, now);
-    if (status === 'expired') return itemError('expired');
-    if (status === 'exhausted' && reveal === 'full') return itemError('exhausted');
+    if (record instanceof IntegrityError) return itemError('integrity_error');
+    let value: string;
     try {
-      return { value: await this.#cipher.decrypt(record, record.ciphertext), record };
+      value = await this.#verify(record);
     } catch (error) {
       if (error instanceof IntegrityError) return itemError('integrity_error');
       throw error;
     }
+    const status = statusAt(record, now);
+    if (status === 'expired') return itemError('expired');
+    if (status === 'exhausted' && reveal === 'full') return itemError('exhausted');
+    return { value, record };
+  }
+
+  async #answer(
+    tenant: string,
+    token: string,
+    outcome: { value: string; record: VaultRecord } | ItemError,
+    reveal: 'full' | 'masked',
+    showFirst6: boolean,
+  ): Promise<DetokenizeOutcome> {
+    if ('error' in outcome) return { token, ...outcome };
+    const { value, record } = outcome;
+    if (reveal === 'masked') {
+      return { token, value: maskValue(value, { isCardNumber: record.type === 'card_number', showFirst6 }) };
+    }
+    if (record.maxUses !== undefined) {
+      const use = await this.#store.spendUse({ tenant, token }, record.maxUses);
+      if (use !== 'used') return { token, ...itemError(use) };
+    }
+    return { token, value };
+  }
+
+  async #verifiedRecord(key: VaultRecordKey): Promise<VaultRecord> {
+    const record = await this.#store.get(key);
+    if (!record) throw new TokenNotFoundError();
+    await this.#verify(record);
+    return record;
+  }
+
+  /**
+   * Decrypts the record's value, which proves its tenant, token and facts are those sealed at tokenize, and
+   * checks its use counter against the sealed maxUses. Throws IntegrityError otherwise.
+   */
+  async #verify(record: VaultRecord): Promise<string> {
+    const value = await this.#cipher.decrypt(record, record.ciphertext, tokenFactsDigest(record));
+    if (!plausibleUsesSpent(record)) throw new IntegrityError('use counter out of range');
+    return value;
   }
 }
 
@@ -303,10 +350,27 @@ function planTokenization(input: TokenizeInput): Plan {
       'preserve applies to format-preserving tokens only.',
     );
   }
+  // A deterministic token can be asked for again with candidate values: keeping the first six too would
+  // leave about 10^5 Luhn-valid candidates per token (10^11 with the last four only).
+  if (deterministic && preserve !== 'last4') {
+    throw new InvalidItemError(
+      'invalid_options',
+      'preserve',
+      'Deterministic tokens keep the last four digits at most: use preserve last4.',
+    );
+  }
   // A lone surrogate (`"\ud800"` in JSON) cannot be encoded as UTF-8: it would be stored, fingerprinted and
   // revealed as U+FFFD, another value than the one sent.
   if (loneSurrogate.test(input.value)) {
     throw new InvalidItemError('invalid_value', 'value', 'The value is not well-formed Unicode.');
+  }
+  // Metadata is stored in clear and shown to callers without reveal rights: no card number may hide in it.
+  // The problem names the field, never the key or the value (the rule: service-kit/src/card.ts).
+  for (const [key, text] of Object.entries(input.metadata ?? {})) {
+    const holder = containsCardNumber(key) ? 'key' : containsCardNumber(text) ? 'value' : undefined;
+    if (holder) {
+      throw new InvalidItemError('invalid_options', 'metadata', `A metadata ${holder} holds a card number.`);
+    }
   }
   for (const [key, text] of Object.entries(input.metadata ?? {})) {
     if (loneSurrogate.test(text)) {
@@ -352,10 +416,20 @@ function expiryAfter(createdAt: Date, ttlSeconds: number): Date {
   return new Date(Math.ceil(createdAt.getTime() / 1000 + ttlSeconds) * 1000);
 }
 
+/** Call on a verified record only: its expiry and maxUses are the sealed ones. */
 function statusAt(record: VaultRecord, now: Date): TokenStatus {
   if (record.expiresAt && record.expiresAt.getTime() <= now.getTime()) return 'expired';
-  if (record.usesRemaining !== undefined && record.usesRemaining <= 0) return 'exhausted';
+  if (record.maxUses !== undefined && (record.usesSpent ?? 0) >= record.maxUses) return 'exhausted';
   return 'active';
+}
+
+/**
+ * The counter is not sealed (it changes), but it only ever counts from 0 up to the sealed maxUses: a
+ * counter out of that range, or on a token without maxUses, was written by someone else.
+ */
+function plausibleUsesSpent({ maxUses, usesSpent }: VaultRecord): boolean {
+  if (maxUses === undefined) return usesSpent === undefined;
+  return usesSpent !== undefined && Number.isSafeInteger(usesSpent) && usesSpent >= 0 && usesSpent <= maxUses;
 }
 
 function tokenizeOutput(record: VaultRecord): TokenizeOutput {

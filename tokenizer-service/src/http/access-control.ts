@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type {} from '@tokenization/contracts/api-docs'; // declares the `publicDocs` route config
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   AuthenticationError,
@@ -29,9 +30,15 @@ export interface AccessControlOptions {
 /** Why a request was refused; the audit trail records it. */
 export type Denial =
   | { status: 401; reason: AuthenticationFailure }
-  | { status: 403; reason: 'unknown-principal' | 'missing-permission'; principal: PrincipalArn };
+  | { status: 403; reason: 'unknown-principal' | 'missing-permission'; principal: PrincipalArn }
+  | { status: 429; reason: 'deterministic-rate-limit'; principal: PrincipalArn };
 
 const denials = new WeakMap<FastifyRequest, Denial>();
+
+/** Records why a request is refused, for the audit trail (for refusals made outside this module). */
+export function recordDenial(request: FastifyRequest, denial: Denial): void {
+  denials.set(request, denial);
+}
 
 export function denialOf(request: FastifyRequest): Denial | undefined {
   return denials.get(request);

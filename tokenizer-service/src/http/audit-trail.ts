@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { tokenOrPlaceholder } from '../domain/well-formed-token.js';
 import { denialOf } from './access-control.js';
 import { operationIdOf, revealOf } from './operation-access.js';
 
@@ -21,7 +22,11 @@ export interface AuditEvent {
   /** Why it was denied, e.g. `signature-mismatch`, `unknown-principal`, `missing-permission`. */
   reason?: string;
   statusCode: number;
-  /** The token ids of the request, once validated (a request denied before validation has none). */
+  /**
+   * The token ids of the request, once validated (a request denied before validation has none). Text that
+   * is not a well-formed token (a card number sent by mistake) shows as `not-a-token`: this log is kept
+   * for years.
+   */
   tokens: string[];
   /** detokenize: `revealed` or the item's error code; deleteToken: `deleted` or `not_found`. */
   results?: { token: string; outcome: string }[];
@@ -94,10 +99,10 @@ function auditedInputOf(request: FastifyRequest): AuditedInput | undefined {
   switch (operationIdOf(request)) {
     case 'detokenize': {
       const { tokens } = request.body as { tokens: string[] };
-      return { tokens: [...tokens], reveal: revealOf(request.body) };
+      return { tokens: tokens.map(tokenOrPlaceholder), reveal: revealOf(request.body) };
     }
     case 'deleteToken':
-      return { tokens: [(request.params as { token: string }).token] };
+      return { tokens: [tokenOrPlaceholder((request.params as { token: string }).token)] };
     default:
       return undefined;
   }
@@ -119,7 +124,7 @@ function detokenizeOutcomes(payload: unknown): AuditEvent['results'] {
   const results = (payload as { results?: unknown } | null)?.results;
   if (!Array.isArray(results)) return undefined;
   return results.map((result: { token?: unknown; error?: { code?: unknown } }) => ({
-    token: String(result?.token),
+    token: tokenOrPlaceholder(String(result?.token)),
     outcome: result?.error ? String(result.error.code) : 'revealed',
   }));
 }

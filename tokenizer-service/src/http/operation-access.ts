@@ -3,20 +3,26 @@ import type { Caller, Permission } from '../auth/permissions.js';
 
 /**
  * Who may call an operation: any verified caller (health probes), or a caller holding one of `anyOf`.
- * `forBody` narrows it once the body is validated, where the permission depends on what is asked.
+ * `forBody` narrows it once the body is validated, where the permissions depend on what is asked: the
+ * caller must then hold one permission of every group it returns.
  */
 export type AccessRule =
   | { readonly anyVerifiedCaller: true }
-  | { readonly anyOf: readonly Permission[]; readonly forBody?: (body: unknown) => readonly Permission[] };
+  | {
+      readonly anyOf: readonly Permission[];
+      readonly forBody?: (body: unknown) => readonly (readonly Permission[])[];
+    };
 
 /** Operations not listed here are denied to everyone. */
 export const operationAccess: Readonly<Record<string, AccessRule>> = {
-  tokenize: { anyOf: ['tokenize'] },
-  tokenizeBatch: { anyOf: ['tokenize'] },
+  // Deterministic items need `tokenize:deterministic` (a value oracle, see deterministic-rate-limit.ts),
+  // the others `tokenize`; a batch mixing both needs both. Neither implies the other.
+  tokenize: { anyOf: ['tokenize', 'tokenize:deterministic'], forBody: tokenizePermissions },
+  tokenizeBatch: { anyOf: ['tokenize', 'tokenize:deterministic'], forBody: tokenizePermissions },
   // `detokenize` reveals in full and masked; `detokenize:masked` only masked.
   detokenize: {
     anyOf: ['detokenize', 'detokenize:masked'],
-    forBody: (body) => (revealOf(body) === 'masked' ? ['detokenize', 'detokenize:masked'] : ['detokenize']),
+    forBody: (body) => [revealOf(body) === 'masked' ? ['detokenize', 'detokenize:masked'] : ['detokenize']],
   },
   getTokenMetadata: { anyOf: ['metadata:read'] },
   deleteToken: { anyOf: ['delete'] },
@@ -43,7 +49,31 @@ export function mayCallWith(caller: Caller, operationId: string, body: unknown):
   const rule = operationAccess[operationId];
   if (!rule) return false;
   if ('anyVerifiedCaller' in rule) return true;
-  return holdsAny(caller, rule.forBody ? rule.forBody(body) : rule.anyOf);
+  const groups = rule.forBody ? rule.forBody(body) : [rule.anyOf];
+  return groups.every((group) => holdsAny(caller, group));
+}
+
+/** How many items of a tokenize or tokenizeBatch body ask for a deterministic token. */
+export function deterministicItemCount(body: unknown): number {
+  return tokenizeItemsOf(body).filter(isDeterministic).length;
+}
+
+function tokenizePermissions(body: unknown): Permission[][] {
+  const items = tokenizeItemsOf(body);
+  const groups: Permission[][] = [];
+  if (items.some(isDeterministic)) groups.push(['tokenize:deterministic']);
+  if (groups.length === 0 || items.some((item) => !isDeterministic(item))) groups.push(['tokenize']);
+  return groups;
+}
+
+/** The items of a tokenize body (itself) or a tokenizeBatch body (`items`), once validated. */
+function tokenizeItemsOf(body: unknown): unknown[] {
+  const items = (body as { items?: unknown } | undefined)?.items;
+  return Array.isArray(items) ? items : [body];
+}
+
+function isDeterministic(item: unknown): boolean {
+  return (item as { deterministic?: unknown } | undefined)?.deterministic === true;
 }
 
 /** `reveal` of a detokenize body; absent means `full`. */

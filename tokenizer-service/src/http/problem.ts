@@ -3,10 +3,12 @@ import { type Problem, problemType } from '@tokenization/contracts/problem';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import {
   DependencyUnavailableError,
+  IntegrityError,
   InvalidItemError,
   TokenNotFoundError,
   TokenSpaceExhaustedError,
 } from '../domain/errors.js';
+import { isWellFormedToken } from '../domain/well-formed-token.js';
 
 /** An error that is already a client-facing problem. */
 export class ProblemError extends Error {
@@ -27,6 +29,8 @@ export function registerTokenizerProblems(
   registerProblemHandling(app, {
     retryAfterSeconds: options.retryAfterSeconds,
     answerFor: (error) => answerFor(error, options.retryAfterSeconds),
+    // A problem's `instance` repeats a token of ours, never other text sent in its place (a card number).
+    echoesParameter: (name, value) => name === 'token' && isWellFormedToken(value),
   });
 }
 
@@ -41,7 +45,7 @@ function answerFor(error: FastifyError, retryAfterSeconds: number): ProblemAnswe
         title: 'Bad Request',
         status: 400,
         detail: error.message,
-        errors: [{ field: `/body/${error.field}`, message: error.message }],
+        errors: [{ field: `/body/${withoutMetadataKey(error.field)}`, message: error.message }],
       },
     };
   }
@@ -66,6 +70,18 @@ function answerFor(error: FastifyError, retryAfterSeconds: number): ProblemAnswe
       headers: { 'retry-after': String(retryAfterSeconds) },
     };
   }
+  if (error instanceof IntegrityError) {
+    // The vault's own data failed its check (tampered or moved): a server fault, logged as an error, with a
+    // type of its own so clients and alarms can tell it from other 500s. Nothing stored is echoed.
+    return {
+      problem: {
+        type: problemType('integrity-error'),
+        title: 'Internal Server Error',
+        status: 500,
+        detail: 'The stored record of this token failed its integrity check; it was refused.',
+      },
+    };
+  }
   if (error instanceof TokenSpaceExhaustedError) {
     return {
       problem: {
@@ -77,4 +93,9 @@ function answerFor(error: FastifyError, retryAfterSeconds: number): ProblemAnswe
     };
   }
   return undefined;
+}
+
+/** A field below `metadata` would repeat a key the caller chose (maybe a card number): name `metadata`. */
+function withoutMetadataKey(field: string): string {
+  return field.replace(/^((?:.*\/)?metadata)\/.*$/, '$1');
 }

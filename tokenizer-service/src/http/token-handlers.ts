@@ -1,6 +1,8 @@
 import type { components } from '@tokenization/contracts/tokenizer';
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
-import type { TokenizeOutput, TokenMetadata, TokenVault } from '../domain/vault.js';
+import { TokenNotFoundError } from '../domain/errors.js';
+import type { DetokenizeOutcome, TokenizeOutput, TokenMetadata, TokenVault } from '../domain/vault.js';
+import { isWellFormedToken, notATokenPlaceholder } from '../domain/well-formed-token.js';
 
 type Schemas = components['schemas'];
 
@@ -29,19 +31,23 @@ export function tokenHandlers({ vault, tenantOf }: TokenHandlerOptions): Record<
 
     async detokenize(request: FastifyRequest) {
       const { tokens, ...options } = request.body as Schemas['DetokenizeRequest'];
-      return {
-        results: await vault.detokenize(tenantOf(request), tokens, options),
-      } satisfies Schemas['DetokenizeResponse'];
+      // Only well-formed tokens reach the vault (and its store's keys); the rest are answered here.
+      const wellFormed = tokens.filter(isWellFormedToken);
+      const found =
+        wellFormed.length > 0 ? await vault.detokenize(tenantOf(request), wellFormed, options) : [];
+      let next = 0;
+      const results = tokens.map((token) =>
+        isWellFormedToken(token) ? (found[next++] as DetokenizeOutcome) : notATokenResult,
+      );
+      return { results } satisfies Schemas['DetokenizeResponse'];
     },
 
     async getTokenMetadata(request: FastifyRequest) {
-      const { token } = request.params as { token: string };
-      return tokenMetadata(await vault.metadata(tenantOf(request), token));
+      return tokenMetadata(await vault.metadata(tenantOf(request), wellFormedTokenOf(request)));
     },
 
     async deleteToken(request: FastifyRequest, reply: FastifyReply) {
-      const { token } = request.params as { token: string };
-      await vault.delete(tenantOf(request), token);
+      await vault.delete(tenantOf(request), wellFormedTokenOf(request));
       return reply.code(204).send();
     },
 
@@ -54,6 +60,19 @@ export function tokenHandlers({ vault, tenantOf }: TokenHandlerOptions): Record<
       return { status: 'ok', checks: { store: 'ok', kms: 'ok' } } satisfies Schemas['Health'];
     },
   };
+}
+
+/** What detokenize answers for text that is not a token: what an unknown token gets, never the text. */
+const notATokenResult: DetokenizeOutcome = {
+  token: notATokenPlaceholder,
+  error: { code: 'not_found', message: 'No such token.' },
+};
+
+/** The `token` path parameter; text that is not a well-formed token is not found, without a lookup. */
+function wellFormedTokenOf(request: FastifyRequest): string {
+  const { token } = request.params as { token: string };
+  if (!isWellFormedToken(token)) throw new TokenNotFoundError();
+  return token;
 }
 
 function tokenizeResult(result: TokenizeOutput): Schemas['TokenizeResult'] {

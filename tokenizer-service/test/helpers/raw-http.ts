@@ -1,6 +1,8 @@
 // HTTP/1.1 over a raw socket, for requests no HTTP client will send: header injection (CRLF, NUL),
-// conflicting framing, bodies that lie about their length. No tap or app imports here.
+// conflicting framing, bodies that lie about their length. No tap or app imports here. Every answer is
+// recorded for the run's response scan: some (the HTTP parser's own refusals) never pass an app's hooks.
 import { connect } from 'node:net';
+import { operationOfPath, recordResponse } from '@tokenization/local-stack/test-support/response-capture';
 
 export interface RawAnswer {
   /** 0 when the server closed the connection without answering. */
@@ -28,9 +30,23 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 5
     });
     socket.on('close', () => {
       clearTimeout(timer);
-      resolve(parseAnswer(Buffer.concat(chunks).toString('utf8')));
+      const answer = parseAnswer(Buffer.concat(chunks).toString('utf8'));
+      recordAnswer(request, answer);
+      resolve(answer);
     });
     socket.write(request);
+  });
+}
+
+function recordAnswer(request: string | Buffer, answer: RawAnswer): void {
+  const [method = '?', path = ''] = String(request).split('\r\n', 1)[0]?.split(' ') ?? [];
+  const operation = operationOfPath(method, path);
+  recordResponse({
+    source: 'raw HTTP client',
+    method,
+    ...(operation ? { operation } : {}),
+    status: answer.status,
+    body: answer.body,
   });
 }
 

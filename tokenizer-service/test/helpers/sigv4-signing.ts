@@ -57,13 +57,15 @@ export async function signRequest(request: RequestToSign): Promise<Record<string
   return signed.headers;
 }
 
+/** The query as AWS reads it (a `+` is a space): the signer encodes each name and value again. */
 function queryOf(search: string): Record<string, string | string[]> {
   const query: Record<string, string | string[]> = Object.create(null);
+  const decode = (text: string) => decodeURIComponent(text.replaceAll('+', ' '));
   for (const pair of search.split('&')) {
     if (pair === '') continue;
     const equals = pair.indexOf('=');
-    const name = decodeURIComponent(equals < 0 ? pair : pair.slice(0, equals));
-    const value = equals < 0 ? '' : decodeURIComponent(pair.slice(equals + 1));
+    const name = decode(equals < 0 ? pair : pair.slice(0, equals));
+    const value = equals < 0 ? '' : decode(pair.slice(equals + 1));
     const previous = query[name];
     query[name] = previous === undefined ? value : [previous, value].flat();
   }

@@ -1,6 +1,7 @@
 // Builds the tokenizer app for a test with its production adapters, against the run's DynamoDB Local,
-// a fresh table, and an in-process local KMS; every log line (audit lines included) is kept for the
-// secrets scan. Requests are signed with SigV4 and verified by the app as on the local stack.
+// a fresh table, and an in-process local KMS; every log line (audit lines included) and every response
+// is kept for the secrets scans. Requests are signed with SigV4 and verified by the app as on the local
+// stack.
 import { Writable } from 'node:stream';
 import { CreateTableCommand, DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type LocalKms, startLocalKms } from '@tokenization/local-stack/local-kms';
@@ -10,6 +11,11 @@ import {
   uniqueTableName,
 } from '@tokenization/local-stack/test-support/dynamodb';
 import { recordLogLines } from '@tokenization/local-stack/test-support/log-capture';
+import {
+  operationOfPath,
+  recordResponse,
+  recordResponsesOf,
+} from '@tokenization/local-stack/test-support/response-capture';
 import { testCardNumbers } from '@tokenization/local-stack/test-support/test-cards';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
@@ -108,6 +114,8 @@ export interface TestStackOptions {
   env?: Record<string, string>;
   /** Replaces the wall clock (expiry tests move time forward). */
   clock?: () => Date;
+  /** The SigV4 verifier's now (default the wall clock), for requests signed at a fixed date. */
+  authenticationClock?: () => Date;
   /** The tenant the test caller acts for (default `default`), e.g. a second tenant with `shareWith`. */
   tenant?: string;
   /** The authorization policy; default: the test caller with every permission on `tenant`. */
@@ -151,15 +159,28 @@ export async function createTestStack(t: Test, options: TestStackOptions = {}): 
     authenticate: sigV4Authenticator({
       credentials: credentialsOf(options.callers ?? [testCaller]),
       region: config.AWS_REGION,
-      clock: () => new Date(),
+      clock: options.authenticationClock ?? (() => new Date()),
     }),
     auditLogger: createAuditLogger(auditSink(auditEvents)),
   });
   const app = buildApp(options.clock ? { ...deps, clock: options.clock } : deps);
+  recordResponsesOf(app, 'tokenizer app');
   t.teardown(() => app.close());
   await app.ready();
-  const injectAs = (caller: TestCaller, request: InjectOptions, signing?: SigningOptions) =>
-    injectSigned(app, caller, request, signing);
+  const injectAs = async (caller: TestCaller, request: InjectOptions, signing?: SigningOptions) => {
+    const response = await injectSigned(app, caller, request, signing);
+    // Also as received: Fastify answers some requests (unroutable URLs) without running the app's hooks.
+    const method = String(request.method ?? 'GET');
+    const operation = operationOfPath(method, String(request.url));
+    recordResponse({
+      source: 'tokenizer test client',
+      method,
+      ...(operation ? { operation } : {}),
+      status: response.statusCode,
+      body: response.body,
+    });
+    return response;
+  };
   const inject = (request: InjectOptions) => injectAs(testCaller, request);
   return { app, inject, injectAs, tenant, auditEvents, kms, dynamoDb, tableName, config };
 }

@@ -14,8 +14,10 @@ import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { KMS } from '@aws-sdk/client-kms';
 import { startLocalKms } from '@tokenization/local-stack/local-kms';
 import t from 'tap';
+import { DynamoDbVaultStore } from '../../src/adapters/dynamodb-vault-store.js';
 import { encryptionContextPurpose } from '../../src/adapters/encryption-sdk-cipher.js';
 import { tokenKey } from '../../src/adapters/vault-table.js';
+import { tokenFactsDigest } from '../../src/domain/token-facts.js';
 import {
   assertNoCardNumberLogged,
   createTestStack,
@@ -32,13 +34,31 @@ const committing = buildClient({
 // Only to forge a downgraded ciphertext: the tokenizer itself requires a committing suite.
 const nonCommitting = buildClient(CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
 
-/** The tokenizer's plaintext frame (`version | token length | token | value`), as an attacker would build it. */
-function frame(token: string, value: string): Buffer {
+/**
+ * The tokenizer's plaintext frame (`version 2 | token length | token | facts length | facts | value`), as an
+ * attacker who knows the format would build it: each forgery below is right in all but what it names.
+ */
+function frame(token: string, facts: Uint8Array, value: string): Buffer {
+  const length = (bytes: Uint8Array) => Buffer.of(bytes.length >> 8, bytes.length & 0xff);
   const tokenBytes = Buffer.from(token);
-  const header = Buffer.alloc(3);
-  header.writeUInt8(1, 0);
-  header.writeUInt16BE(tokenBytes.length, 1);
-  return Buffer.concat([header, tokenBytes, Buffer.from(value)]);
+  return Buffer.concat([
+    Buffer.of(2),
+    length(tokenBytes),
+    tokenBytes,
+    length(facts),
+    facts,
+    Buffer.from(value),
+  ]);
+}
+
+/** The digest of a token's facts as the vault seals it (facts are not secret: they are in the item). */
+async function factsOf(stack: TestStack, token: string): Promise<Uint8Array> {
+  const record = await new DynamoDbVaultStore({ client: stack.dynamoDb, tableName: stack.tableName }).get({
+    tenant: 'default',
+    token,
+  });
+  if (!record) throw new Error('no such item');
+  return tokenFactsDigest(record);
 }
 
 function keyringFor(endpoint: string, keyArn: string): KmsKeyringNode {
@@ -117,37 +137,53 @@ t.test('tampered ciphertexts are refused as integrity_error, and the audit event
       'encrypted again under another purpose',
       async (victim) =>
         (
-          await committing.encrypt(vaultKeyring, frame(victim, jcb as string), {
-            encryptionContext: { purpose: 'other', tenant: 'default' },
-          })
+          await committing.encrypt(
+            vaultKeyring,
+            frame(victim, await factsOf(tenantA, victim), jcb as string),
+            {
+              encryptionContext: { purpose: 'other', tenant: 'default' },
+            },
+          )
         ).result,
     ],
     [
       'encrypted again under another tenant',
       async (victim) =>
         (
-          await committing.encrypt(vaultKeyring, frame(victim, jcb as string), {
-            encryptionContext: context('tenant-b'),
-          })
+          await committing.encrypt(
+            vaultKeyring,
+            frame(victim, await factsOf(tenantA, victim), jcb as string),
+            {
+              encryptionContext: context('tenant-b'),
+            },
+          )
         ).result,
     ],
     [
       'encrypted under another KMS key, with the right context',
       async (victim) =>
         (
-          await committing.encrypt(foreignKeyring, frame(victim, jcb as string), {
-            encryptionContext: context('default'),
-          })
+          await committing.encrypt(
+            foreignKeyring,
+            frame(victim, await factsOf(tenantA, victim), jcb as string),
+            {
+              encryptionContext: context('default'),
+            },
+          )
         ).result,
     ],
     [
       'downgraded to a non-committing suite, with the right key and context',
       async (victim) =>
         (
-          await nonCommitting.encrypt(vaultKeyring, frame(victim, jcb as string), {
-            encryptionContext: context('default'),
-            suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA256,
-          })
+          await nonCommitting.encrypt(
+            vaultKeyring,
+            frame(victim, await factsOf(tenantA, victim), jcb as string),
+            {
+              encryptionContext: context('default'),
+              suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA256,
+            },
+          )
         ).result,
     ],
   ];
@@ -173,7 +209,7 @@ t.test('tampered ciphertexts are refused as integrity_error, and the audit event
         token: victim,
         error: {
           code: 'integrity_error',
-          message: 'The stored ciphertext does not belong to this token; it was refused.',
+          message: 'The stored record of this token failed its integrity check; it was refused.',
         },
       });
       t.same(revealed, { token: good, value: discover }, 'the untouched token still detokenizes');
@@ -200,6 +236,27 @@ t.test('tampered ciphertexts are refused as integrity_error, and the audit event
     });
   }
 });
+
+t.test(
+  'control: the forged frame is the real one, so each forgery above fails for what it names',
+  async (t) => {
+    // Only someone who can use the vault's KMS key can do this; the table writer cannot.
+    const stack = await createTestStack(t);
+    const victim = await tokenize(stack, visa as string);
+    const forged = await committing.encrypt(
+      keyringFor(stack.kms.endpoint, stack.kms.keyArn),
+      frame(victim, await factsOf(stack, victim), jcb as string),
+      { encryptionContext: { purpose: encryptionContextPurpose, tenant: 'default' } },
+    );
+    await replaceCiphertext(stack, 'default', victim, forged.result);
+    const response = await stack.inject({
+      method: 'POST',
+      url: '/v1/detokenize',
+      payload: { tokens: [victim] },
+    });
+    t.same(response.json().results, [{ token: victim, value: jcb }]);
+  },
+);
 
 t.test('a tampered one-time token spends no use: restored, it reveals once', async (t) => {
   const stack = await createTestStack(t);

@@ -26,7 +26,7 @@ const acknowledged: { entry: string; what: RegExp; reason: string }[] = [
     what: /order-service\/src\/adapters\/simulated-payment-processor\.ts$/,
     reason:
       'the only PaymentProcessor adapter there is: the order Lambda charges nothing and says so at start ' +
-      '(README, "Payments"); a real processor adapter must replace it before production',
+      '(docs/order-service.md, "Payments"); a real processor adapter must replace it before production',
   },
 ];
 

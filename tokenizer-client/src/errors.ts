@@ -1,0 +1,244 @@
+// The tokenizer's answers as typed errors: one base class (`TokenizerError`, with `cause` and a `kind`
+// discriminant), a class per problem the contract documents, and the failures where no answer came.
+//
+// Messages are built from fixed texts, the status, the problem type and the names of invalid fields,
+// never from anything the server wrote: an error message ends up in logs, and a value submitted to the
+// tokenizer (a card number) must never be there, even if a faulty server echoed it.
+import type { components } from '@tokenization/contracts/tokenizer';
+
+/** RFC 9457 problem details, as the contract defines them. */
+export type Problem = components['schemas']['Problem'];
+/** One invalid request field of a `400`: a JSON Pointer such as `/body/items/3/value`, and why. */
+export type ProblemField = NonNullable<Problem['errors']>[number];
+
+export type TokenizerErrorKind =
+  | 'validation'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'payload-too-large'
+  | 'unsupported-media-type'
+  | 'rate-limited'
+  | 'unavailable'
+  | 'server-error'
+  | 'rejected'
+  | 'timeout'
+  | 'connection'
+  | 'credentials'
+  | 'invalid-response';
+
+/** Anything the client throws for a call that did not succeed (a caller's own abort aside). */
+export abstract class TokenizerError extends Error {
+  abstract readonly kind: TokenizerErrorKind;
+}
+
+/** The tokenizer answered with an error status (and usually a problem document). */
+export class TokenizerProblemError extends TokenizerError {
+  override readonly name: string = 'TokenizerProblemError';
+  readonly kind: TokenizerErrorKind;
+  /** The problem type URI, e.g. `urn:tokenization:problem:validation`, when the answer named one. */
+  readonly type: string | undefined;
+  /** The problem document as answered (the tokenizer never puts a submitted value in one). */
+  readonly problem: Problem | undefined;
+  /** The delay the answer's Retry-After asked for, in seconds. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    readonly status: number,
+    problem: Problem | undefined,
+    options: { retryAfterSeconds?: number | undefined; kind?: TokenizerErrorKind; more?: string } = {},
+  ) {
+    const type = typeof problem?.type === 'string' ? problem.type : undefined;
+    const named = type !== undefined && ownProblemType.test(type) ? ` (${type})` : '';
+    super(`the tokenizer answered ${status}${named}${options.more ?? ''}`);
+    this.kind = options.kind ?? kindOfStatus(status);
+    this.type = type;
+    this.problem = problem;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** `400`: the request does not match the contract, or a value does not fit its type; `errors` names the fields. */
+export class TokenizerValidationError extends TokenizerProblemError {
+  override readonly name = 'TokenizerValidationError';
+  readonly errors: readonly ProblemField[];
+
+  constructor(problem: Problem | undefined) {
+    const errors = Array.isArray(problem?.errors) ? problem.errors : [];
+    const fields = errors.map((error) => error.field).filter((field) => safeFieldPointer.test(field));
+    super(400, problem, {
+      kind: 'validation',
+      more: fields.length > 0 ? `: invalid ${fields.join(', ')}` : '',
+    });
+    this.errors = errors;
+  }
+
+  /** The JSON Pointers of the invalid fields, e.g. `['/body/ttlSeconds']`. */
+  get fields(): string[] {
+    return this.errors.map((error) => error.field);
+  }
+}
+
+/** `401`: the signature is missing or does not verify (wrong secret, clock skew, wrong region). */
+export class TokenizerUnauthorizedError extends TokenizerProblemError {
+  override readonly name = 'TokenizerUnauthorizedError';
+  constructor(problem: Problem | undefined) {
+    super(401, problem, { kind: 'unauthorized' });
+  }
+}
+
+/** `403`: the caller is not allowed this operation (or is unknown to the tokenizer's policy). */
+export class TokenizerForbiddenError extends TokenizerProblemError {
+  override readonly name = 'TokenizerForbiddenError';
+  constructor(problem: Problem | undefined) {
+    super(403, problem, { kind: 'forbidden' });
+  }
+}
+
+/** `404`: no such token for this caller's tenant (never created, deleted, or another tenant's). */
+export class TokenNotFoundError extends TokenizerProblemError {
+  override readonly name = 'TokenNotFoundError';
+  constructor(problem: Problem | undefined) {
+    super(404, problem, { kind: 'not-found' });
+  }
+}
+
+/** `409`: every format-preserving token tried for the value was taken; nothing was written. */
+export class TokenizerConflictError extends TokenizerProblemError {
+  override readonly name = 'TokenizerConflictError';
+  constructor(problem: Problem | undefined) {
+    super(409, problem, { kind: 'conflict' });
+  }
+}
+
+/** `429`: throttled (the deterministic-tokenize limit, or API Gateway's); nothing was done. */
+export class TokenizerRateLimitError extends TokenizerProblemError {
+  override readonly name = 'TokenizerRateLimitError';
+  constructor(problem: Problem | undefined, retryAfterSeconds: number | undefined) {
+    super(429, problem, { kind: 'rate-limited', retryAfterSeconds });
+  }
+}
+
+/** `503`: the tokenizer's vault store or KMS is unavailable; retry after `retryAfterSeconds`. */
+export class TokenizerUnavailableError extends TokenizerProblemError {
+  override readonly name = 'TokenizerUnavailableError';
+  constructor(problem: Problem | undefined, retryAfterSeconds: number | undefined) {
+    super(503, problem, { kind: 'unavailable', retryAfterSeconds });
+  }
+}
+
+/** No answer within the call's timeout (the request may or may not have been processed). */
+export class TokenizerTimeoutError extends TokenizerError {
+  override readonly name = 'TokenizerTimeoutError';
+  readonly kind = 'timeout';
+  constructor(
+    readonly timeoutMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(`the tokenizer did not answer within ${timeoutMs} ms`, options);
+  }
+}
+
+/** No answer: the connection failed, or was closed before the answer came. */
+export class TokenizerConnectionError extends TokenizerError {
+  override readonly name = 'TokenizerConnectionError';
+  readonly kind = 'connection';
+  constructor(
+    /** False when no connection was ever made (refused, unresolvable): the tokenizer cannot have the request. */
+    readonly connected: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(
+      connected
+        ? 'the connection to the tokenizer failed before an answer came'
+        : 'could not connect to the tokenizer',
+      options,
+    );
+  }
+}
+
+/** No credentials to sign with (the default chain found none, or a given provider failed). */
+export class TokenizerCredentialsError extends TokenizerError {
+  override readonly name = 'TokenizerCredentialsError';
+  readonly kind = 'credentials';
+  constructor(options?: ErrorOptions) {
+    super('no credentials to sign the tokenizer request with', options);
+  }
+}
+
+/** The answer is outside the contract (a body that is not JSON, a missing body, a redirect). */
+export class TokenizerResponseError extends TokenizerError {
+  override readonly name = 'TokenizerResponseError';
+  readonly kind = 'invalid-response';
+  constructor(
+    readonly status: number | undefined,
+    reason: string,
+  ) {
+    // No `cause`: a JSON SyntaxError quotes the body it failed on, and that body may hold a revealed value.
+    super(`the tokenizer's answer${status === undefined ? '' : ` (${status})`} ${reason}`);
+  }
+}
+
+/** The typed error for an answer with an error status; `body` is its parsed JSON (or text). */
+export function problemError(
+  status: number,
+  body: unknown,
+  retryAfterSeconds: number | undefined,
+): TokenizerProblemError {
+  const problem = asProblem(body, status);
+  switch (status) {
+    case 400:
+      return new TokenizerValidationError(problem);
+    case 401:
+      return new TokenizerUnauthorizedError(problem);
+    case 403:
+      return new TokenizerForbiddenError(problem);
+    case 404:
+      return new TokenNotFoundError(problem);
+    case 409:
+      return new TokenizerConflictError(problem);
+    case 429:
+      return new TokenizerRateLimitError(problem, retryAfterSeconds);
+    case 503:
+      return new TokenizerUnavailableError(problem, retryAfterSeconds);
+    default:
+      return new TokenizerProblemError(status, problem, { retryAfterSeconds });
+  }
+}
+
+function kindOfStatus(status: number): TokenizerErrorKind {
+  if (status === 413) return 'payload-too-large';
+  if (status === 415) return 'unsupported-media-type';
+  return status >= 500 ? 'server-error' : 'rejected';
+}
+
+// Only the tokenizer's own problem types (a fixed vocabulary) go into a message.
+const ownProblemType = /^urn:tokenization:problem:[a-z][a-z-]{0,63}$/;
+// Pointer segments that cannot hold a card number: names starting with a letter, short array indexes.
+const safeFieldPointer = /^(?:\/(?:[A-Za-z_][A-Za-z0-9_]{0,63}|\d{1,3}|\(unnamed\)))+$/;
+
+/**
+ * The problem document of an error answer: a JSON object naming its `type` (the members the contract
+ * requires besides are filled in when missing). Undefined for anything else, e.g. API Gateway's
+ * `{"message": "Forbidden"}`.
+ */
+function asProblem(body: unknown, httpStatus: number): Problem | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const { type, title, status, detail, instance, errors } = body as Record<string, unknown>;
+  if (typeof type !== 'string') return undefined;
+  return {
+    type,
+    title: typeof title === 'string' ? title : '',
+    status: typeof status === 'number' ? status : httpStatus,
+    ...(typeof detail === 'string' ? { detail } : {}),
+    ...(typeof instance === 'string' ? { instance } : {}),
+    ...(Array.isArray(errors) ? { errors: errors.filter(isProblemField) } : {}),
+  };
+}
+
+function isProblemField(value: unknown): value is ProblemField {
+  if (typeof value !== 'object' || value === null) return false;
+  const { field, message } = value as Record<string, unknown>;
+  return typeof field === 'string' && typeof message === 'string';
+}

@@ -1,3 +1,4 @@
+import { vaultKeyAttribute, vaultTtlAttribute } from '@tokenization/tokenizer-service/vault-table';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IInterfaceVpcEndpoint, ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
@@ -30,9 +31,6 @@ export interface TokenizerStackProps extends StackProps {
   /** Deterministic tokenizations one principal may make per minute (DETERMINISTIC_TOKENIZATIONS_PER_MINUTE). */
   readonly deterministicTokenizationsPerMinute: number;
 }
-
-/** Attribute DynamoDB's TTL reads (epoch seconds; tokenizer-service/src/adapters/vault-table.ts). */
-export const vaultTtlAttribute = 'expiresAt';
 
 /**
  * The security team's stack: the vault key, the vault table, the tokenizer function, its private API and
@@ -87,7 +85,7 @@ export class TokenizerStack extends Stack {
 
     this.vaultTable = new Table(this, 'VaultTable', {
       tableName: names.tokenVaultTable,
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      partitionKey: { name: vaultKeyAttribute, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.vaultKey.key,

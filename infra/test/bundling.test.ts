@@ -4,15 +4,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
-import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import t from 'tap';
 import {
   healthProbeEvent,
   invokeBundleScript,
   invokeResult,
-} from '../../local-stack/src/test-support/lambda-invoke.js';
+} from '@tokenization/local-aws/test-support/lambda-invoke';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import t from 'tap';
 import { LambdaExecutionRole } from '../lib/lambda-execution-role.js';
 import { repositoryRoot, ServiceFunction } from '../lib/service-function.js';
 import { cdkJsonContext } from './helpers/synth.js';

@@ -2,13 +2,13 @@
 // against the tokenizer's own contract, schema and code, so the infrastructure and the service cannot drift.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { operationRoutes } from '@tokenization/contracts/operations';
+import { tokenizerDocument } from '@tokenization/contracts/tokenizer-document';
+import { normalizePrincipalArn } from '@tokenization/tokenizer-service/auth/api-gateway-authenticator';
+import { AuthorizationPolicy } from '@tokenization/tokenizer-service/auth/authorization-policy';
+import { mayCall, mayCallWith, operationAccess } from '@tokenization/tokenizer-service/http/operation-access';
 import { Stack } from 'aws-cdk-lib';
 import t from 'tap';
-import { tokenizerDocument } from '../../contracts/generated/tokenizer-document.js';
-import { operationRoutes } from '../../contracts/src/operations.js';
-import { normalizePrincipalArn } from '../../tokenizer-service/src/auth/api-gateway-authenticator.js';
-import { AuthorizationPolicy } from '../../tokenizer-service/src/auth/authorization-policy.js';
-import { mayCall, mayCallWith, operationAccess } from '../../tokenizer-service/src/http/operation-access.js';
 import { ResourceNames } from '../lib/resource-names.js';
 import {
   assertRoutesAllowed,

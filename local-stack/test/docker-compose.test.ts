@@ -3,6 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { DeleteTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
+  testDynamoDbClient,
+  testDynamoDbEndpoint,
+  uniqueTableName,
+} from '@tokenization/local-aws/test-support/dynamodb';
+import {
   loadConfig as loadOrderConfig,
   configVariables as orderVariables,
 } from '@tokenization/order-service/config';
@@ -14,7 +19,6 @@ import {
 import t from 'tap';
 import { parse } from 'yaml';
 import { repositoryRoot } from '../src/stack/local-stack.js';
-import { testDynamoDbClient, testDynamoDbEndpoint, uniqueTableName } from '../src/test-support/dynamodb.js';
 
 // Read by the AWS SDK's default credential chain, not by the services' own config.
 const sdkVariables = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
@@ -55,7 +59,7 @@ t.test('every variable a service container gets is one its config accepts', asyn
 t.test('the order service signs with the local credentials of its principal', async (t) => {
   const compose = parse(await readFile(composeFile, 'utf8'), { merge: true }) as ComposeFile;
   const credentials = JSON.parse(
-    await readFile(`${repositoryRoot}local-stack/config/sigv4-credentials.json`, 'utf8'),
+    await readFile(`${repositoryRoot}local-aws/config/sigv4-credentials.json`, 'utf8'),
   ) as { accessKeyId: string; secretAccessKey: string; principalArn: string }[];
   const orders = credentials.find((credential) => credential.principalArn.endsWith(':role/order-service'));
   const environment = compose.services.orders?.environment ?? {};

@@ -2,8 +2,9 @@
 // the local KMS, cognito-local and the two services each listen on loopback only. Checked on every TCP
 // listener the stack's processes own (read from /proc, not just the configured ports), and by connecting
 // to each through a non-loopback address of this machine (refused) and through 127.0.0.1 (accepted).
+
+import { freePort } from '@tokenization/local-aws/dynamodb-local';
 import t from 'tap';
-import { freePort } from '../src/dynamodb/dynamodb-local.js';
 import { startLocalStack } from '../src/stack/local-stack.js';
 import { localStackSettings } from '../src/stack/settings.js';
 import {

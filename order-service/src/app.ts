@@ -1,5 +1,5 @@
-import { createContractApp, registerOperations } from '@tokenization/contracts/fastify-operations';
 import { orderDocument } from '@tokenization/contracts/order-document';
+import { createContractApp, registerOperations } from '@tokenization/service-kit/contract-routes';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Orders } from './domain/orders.js';
 import type { CardTokenizer, Clock, OrderStore, PaymentProcessor } from './domain/ports.js';

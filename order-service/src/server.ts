@@ -1,6 +1,7 @@
 // Local entry: serves the order service over HTTP (127.0.0.1:3000 by default).
-import { registerApiDocs } from '@tokenization/contracts/api-docs';
+
 import { orderDocument } from '@tokenization/contracts/order-document';
+import { serve } from '@tokenization/service-kit/server';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { verifiedIdTokenAuthenticator } from './local-authentication.js';
@@ -16,14 +17,4 @@ const app = buildApp(
   }),
 );
 
-await registerApiDocs(app, orderDocument);
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    // Requests in flight finish; a connection that never goes idle does not hold the process forever.
-    setTimeout(() => process.exit(0), 3_000).unref();
-    void app.close().then(() => process.exit(0));
-  });
-}
-
-await app.listen({ host: config.ORDER_HOST, port: config.ORDER_PORT });
+await serve(app, { host: config.ORDER_HOST, port: config.ORDER_PORT, document: orderDocument });

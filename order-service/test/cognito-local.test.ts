@@ -1,6 +1,6 @@
 // The sample's flow end to end against cognito-local with the local stack's seeded user pool: sign-up,
 // confirm with the code it prints, initiate-auth, then /order and /paybill with the ID token it issued.
-import { cognitoCall, signUpAndSignIn } from '@tokenization/local-stack/cognito-client';
+import { cognitoCall, signUpAndSignIn } from '@tokenization/local-aws/cognito-client';
 import t from 'tap';
 import { startCognitoLocal } from './helpers/cognito-local.js';
 import { assertNoCardNumberLogged, createOrderStack, sampleOrder } from './helpers/order-stack.js';

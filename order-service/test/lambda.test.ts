@@ -3,8 +3,8 @@
 // requestContext.authorizer.claims are the ID token claims the Cognito user pool authorizer verified. The
 // function cannot reach the pool's JWKS from its isolated subnets: it re-checks the claims instead.
 import { fileURLToPath } from 'node:url';
-import { recordLambdaResponse, restApiEvent } from '@tokenization/local-stack/test-support/lambda-invoke';
-import { recordLogLines } from '@tokenization/local-stack/test-support/log-capture';
+import { recordLambdaResponse, restApiEvent } from '@tokenization/local-aws/test-support/lambda-invoke';
+import { recordLogLines } from '@tokenization/local-aws/test-support/log-capture';
 import { build } from 'esbuild';
 import t from 'tap';
 import {

@@ -1,6 +1,6 @@
 // A card number typed where a CustomerOrder belongs (`GET /order/{CustomerOrder}`), in any form, is never
 // repeated: the problem's `instance` and the request log line show the route pattern.
-import { cardForms, cardNumbersIn } from '@tokenization/local-stack/test-support/test-cards';
+import { cardForms, cardNumbersIn } from '@tokenization/local-aws/test-support/test-cards';
 import t from 'tap';
 import {
   assertNoCardNumberLogged,

@@ -1,6 +1,6 @@
 // What goes on the wire: SigV4 for `execute-api` in the client's region, over the exact path under the
 // endpoint's stage, body hash included. (That the real tokenizer accepts these signatures is shown by
-// operations.test.ts.)
+// tokenizer-service/test/client/operations.test.ts.)
 import { createHash } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';

@@ -1,14 +1,15 @@
-import { createContractApp, registerOperations } from '@tokenization/contracts/fastify-operations';
 import { tokenizerDocument } from '@tokenization/contracts/tokenizer-document';
+import { createContractApp, registerOperations } from '@tokenization/service-kit/contract-routes';
+import { registerHookSets } from '@tokenization/service-kit/hook-order';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Authenticator } from './auth/authenticator.js';
 import type { AuthorizationPolicy } from './auth/authorization-policy.js';
 import { DeterministicTokenizationLimit, type RateWindowCounter } from './domain/deterministic-rate-limit.js';
 import type { Clock, Fingerprinter, ValueCipher, VaultStore } from './domain/ports.js';
 import { TokenVault } from './domain/vault.js';
-import { callerOf, registerAccessControl } from './http/access-control.js';
-import { type AuditLogger, registerAuditTrail } from './http/audit-trail.js';
-import { registerDeterministicRateLimit } from './http/deterministic-rate-limit.js';
+import { accessControlHooks, callerOf } from './http/access-control.js';
+import { type AuditLogger, auditTrailHooks } from './http/audit-trail.js';
+import { deterministicRateLimitHooks } from './http/deterministic-rate-limit.js';
 import { registerTokenizerProblems } from './http/problem.js';
 import { tokenHandlers } from './http/token-handlers.js';
 
@@ -38,18 +39,18 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
   const app = createContractApp({ logger: deps.logger, bodyLimit: bodyLimit });
   registerTokenizerProblems(app, { retryAfterSeconds: deps.retryAfterSeconds ?? 1 });
-  // The audit trail first: its preHandler records token ids before a body-dependent denial.
-  registerAuditTrail(app, deps.auditLogger);
-  registerAccessControl(app, { authenticate: deps.authenticate, policy: deps.policy, bodyLimit });
-  // After the access control: only a caller allowed deterministic items spends from its allowance.
-  registerDeterministicRateLimit(
-    app,
-    new DeterministicTokenizationLimit({
-      counter: deps.rateWindows,
-      perMinute: deps.deterministicTokenizationsPerMinute,
-      clock: deps.clock,
-    }),
-  );
+  // Each set declares which must come before it; registering out of order throws here.
+  registerHookSets(app, [
+    auditTrailHooks(deps.auditLogger),
+    accessControlHooks({ authenticate: deps.authenticate, policy: deps.policy, bodyLimit }),
+    deterministicRateLimitHooks(
+      new DeterministicTokenizationLimit({
+        counter: deps.rateWindows,
+        perMinute: deps.deterministicTokenizationsPerMinute,
+        clock: deps.clock,
+      }),
+    ),
+  ]);
   const vault = new TokenVault(deps);
   registerOperations(
     app,

@@ -1,51 +1,21 @@
+import { createServiceLogger, redactionCensor } from '@tokenization/service-kit/logging';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 
 /**
- * Paths scrubbed from every log line. The app never logs bodies, but a value must not reach a log even
- * if some code one day logs a request, a body or an item by mistake.
+ * The tokenizer's own paths, added to the kit's shared redaction: batch items, value lists and the session
+ * token of signed requests.
  */
-export const redactedPaths = [
-  'value',
+export const tokenizerRedactedPaths = [
   'values',
-  '*.value',
   '*.values',
   '*.*.value',
-  'body',
-  '*.body',
   'items',
   '*.items',
-  'req.headers.authorization',
   'req.headers["x-amz-security-token"]',
-  'req.headers.cookie',
 ];
 
-interface LoggedRequest {
-  method?: string;
-  id?: string;
-  routeOptions?: { url?: string };
-}
-
-/**
- * Requests as Fastify logs them: the route's pattern (`/v1/tokens/:token`), never the URL as sent, which is
- * the caller's text and may hold a card number sent where a token belongs. No Host header either.
- */
-function serializeRequest(request: LoggedRequest): Record<string, unknown> {
-  return { method: request.method, url: request.routeOptions?.url ?? '[no route]', id: request.id };
-}
-
-export function loggerOptions(level: string): LoggerOptions {
-  return {
-    level,
-    redact: { paths: redactedPaths, censor: '[redacted]' },
-    serializers: { req: serializeRequest, err: pino.stdSerializers.err },
-    // Lambda adds its own timestamps; ISO times keep local logs readable.
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  };
-}
-
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level));
+  return createServiceLogger({ level, extraRedactedPaths: tokenizerRedactedPaths, destination });
 }
 
 /**
@@ -58,7 +28,7 @@ export function createAuditLogger(destination?: DestinationStream): Logger {
   const options: LoggerOptions = {
     level: 'info',
     base: { audit: true },
-    redact: { paths: ['value', 'values', 'body', '*.value', 'results[*].value'], censor: '[redacted]' },
+    redact: { paths: ['value', 'values', 'body', '*.value', 'results[*].value'], censor: redactionCensor },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   };

@@ -1,6 +1,7 @@
 // Local entry: serves the tokenizer over HTTP (127.0.0.1:3001 by default).
-import { registerApiDocs } from '@tokenization/contracts/api-docs';
+
 import { tokenizerDocument } from '@tokenization/contracts/tokenizer-document';
+import { serve } from '@tokenization/service-kit/server';
 import { buildApp } from './app.js';
 import { readLocalCredentials } from './auth/local-credentials.js';
 import { sigV4Authenticator } from './auth/sigv4-authenticator.js';
@@ -21,14 +22,8 @@ const app = buildApp(
   }),
 );
 
-await registerApiDocs(app, tokenizerDocument);
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    // Requests in flight finish; a connection that never goes idle does not hold the process forever.
-    setTimeout(() => process.exit(0), 3_000).unref();
-    void app.close().then(() => process.exit(0));
-  });
-}
-
-await app.listen({ host: config.TOKENIZER_HOST, port: config.TOKENIZER_PORT });
+await serve(app, {
+  host: config.TOKENIZER_HOST,
+  port: config.TOKENIZER_PORT,
+  document: tokenizerDocument,
+});

@@ -20,7 +20,7 @@ const orders = {
 };
 const policyOf = (...principals: unknown[]) => JSON.stringify({ principals });
 const localStackConfig = (name: string) =>
-  fileURLToPath(new URL(`../../local-stack/config/${name}`, import.meta.url));
+  fileURLToPath(import.meta.resolve(`@tokenization/local-aws/config/${name}`));
 
 t.test('a listed principal gets its tenant and exactly its permissions; others get nothing', async (t) => {
   const policy = AuthorizationPolicy.parse(policyOf(orders), 'test');

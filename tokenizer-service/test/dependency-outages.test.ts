@@ -1,4 +1,4 @@
-import { freePort } from '@tokenization/local-stack/dynamodb-local';
+import { freePort } from '@tokenization/local-aws/dynamodb-local';
 import t from 'tap';
 import { assertNoCardNumberLogged, createTestStack, testCardNumbers } from './helpers/test-stack.js';
 

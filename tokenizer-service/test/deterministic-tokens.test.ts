@@ -2,7 +2,7 @@
 // exactly when it is the value behind it): they keep no more than the last four digits, need a permission
 // of their own, and are limited per principal and minute in the vault table every instance shares.
 import { Writable } from 'node:stream';
-import { freePort } from '@tokenization/local-stack/dynamodb-local';
+import { freePort } from '@tokenization/local-aws/dynamodb-local';
 import type { InjectOptions } from 'fastify';
 import t, { type Test } from 'tap';
 import { buildApp } from '../src/app.js';

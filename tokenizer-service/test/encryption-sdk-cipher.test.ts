@@ -7,7 +7,7 @@ import {
   RawAesKeyringNode,
   RawAesWrappingSuiteIdentifier,
 } from '@aws-crypto/client-node';
-import { startLocalKms } from '@tokenization/local-stack/local-kms';
+import { startLocalKms } from '@tokenization/local-aws/local-kms';
 import t, { type Test } from 'tap';
 import { EncryptionSdkCipher, encryptionContextPurpose } from '../src/adapters/encryption-sdk-cipher.js';
 import { createKmsClient, kmsKeyHealthCheck } from '../src/adapters/kms-client.js';

@@ -2,13 +2,13 @@
 // proxy events whose requestContext.identity is the principal API Gateway's AWS_IAM authorization verified.
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { startLocalKms } from '@tokenization/local-stack/local-kms';
+import { startLocalKms } from '@tokenization/local-aws/local-kms';
 import {
   testDynamoDbClient,
   testDynamoDbEndpoint,
   uniqueTableName,
-} from '@tokenization/local-stack/test-support/dynamodb';
-import { recordLambdaResponse, restApiEvent } from '@tokenization/local-stack/test-support/lambda-invoke';
+} from '@tokenization/local-aws/test-support/dynamodb';
+import { recordLambdaResponse, restApiEvent } from '@tokenization/local-aws/test-support/lambda-invoke';
 import t from 'tap';
 import { vaultTableDefinition } from '../src/adapters/vault-table.js';
 import type { AuthorizationPolicyDocument } from '../src/auth/authorization-policy.js';

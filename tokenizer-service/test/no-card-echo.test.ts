@@ -1,7 +1,7 @@
 // A card number sent where a token belongs (in `tokens`, in the path, as a metadata key) is never looked
 // up, logged, audited or echoed: answers, problems (`instance`, `errors[].field`), request log lines and
 // audit events show the route pattern, `metadata` or `not-a-token` instead.
-import { cardForms, cardNumbersIn } from '@tokenization/local-stack/test-support/test-cards';
+import { cardForms, cardNumbersIn } from '@tokenization/local-aws/test-support/test-cards';
 import type { LightMyRequestResponse } from 'fastify';
 import t, { type Test } from 'tap';
 import { formatPreservingToken } from '../src/domain/format-preserving-token.js';

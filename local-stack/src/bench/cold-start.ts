@@ -5,9 +5,13 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { lambdaBundling } from '@tokenization/infra/lambda-bundling';
+import {
+  healthProbeEvent,
+  invokeBundleScript,
+  invokeResult,
+} from '@tokenization/local-aws/test-support/lambda-invoke';
 import { build } from 'esbuild';
-import { lambdaBundling } from '../../../infra/lib/lambda-bundling.js';
-import { healthProbeEvent, invokeBundleScript, invokeResult } from '../test-support/lambda-invoke.js';
 import { median } from './stats.js';
 
 export interface LambdaUnderTest {

@@ -2,7 +2,7 @@
 // running one; plus a second tokenizer in the original sample's design.
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { waitUntil } from '../stack/child-service.js';
+import { waitUntil } from '@tokenization/local-aws/child-service';
 import {
   authorizationPolicyFile,
   type LocalStackOutputs,

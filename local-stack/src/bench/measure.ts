@@ -1,6 +1,6 @@
 // The measurement plan (every scenario and baseline at every concurrency) and one closed-loop run of each.
 import { randomUUID } from 'node:crypto';
-import { signUpAndSignIn } from '../stack/cognito-client.js';
+import { signUpAndSignIn } from '@tokenization/local-aws/cognito-client';
 import { localCredentials } from '../stack/local-stack.js';
 import { signedFetcher } from '../stack/signed-fetch.js';
 import type { BenchEnvironment } from './environment.js';

@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { signUpAndSignIn } from '@tokenization/local-aws/cognito-client';
 import { orderItemKey } from '@tokenization/order-service/order-table';
 import { TokenizerClient, TokenizerForbiddenError } from '@tokenization/tokenizer-client';
-import { signUpAndSignIn } from '../stack/cognito-client.js';
 import {
   type LocalStack,
   type LocalStackOutputs,

@@ -1,4 +1,4 @@
-// `npm run soak`: the load-and-verify core (load-verify.ts, also run briefly by tokenizer-service's tap
+// `npm run soak`: the load-and-verify core (tokenizer-service/test/helpers/load-verify.ts, also run briefly by its tap
 // tests) against a tokenizer of its own on loopback, for a bounded time, while faults are injected: KMS
 // failing, KMS throttling, the vault store (DynamoDB Local, on disk) stopped and started again, the
 // tokenizer process restarted. Then everything acknowledged is read back, the tokenizer's log lines are
@@ -15,11 +15,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { type ChildService, startChildService, waitUntil } from '@tokenization/local-aws/child-service';
+import { type DynamoDbLocal, freePort, startDynamoDbLocal } from '@tokenization/local-aws/dynamodb-local';
+import { startLocalKms } from '@tokenization/local-aws/local-kms';
+import {
+  LoadAndVerify,
+  type LoadReport,
+  signedSender,
+} from '@tokenization/tokenizer-service/test-support/load-verify';
 import { vaultTableDefinition, vaultTtlAttribute } from '@tokenization/tokenizer-service/vault-table';
-import { type DynamoDbLocal, freePort, startDynamoDbLocal } from '../dynamodb/dynamodb-local.js';
-import { startLocalKms } from '../kms/local-kms.js';
-import { type ChildService, startChildService, waitUntil } from '../stack/child-service.js';
-import { LoadAndVerify, type LoadReport, signedSender } from './load-verify.js';
 
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const host = '127.0.0.1';

@@ -10,18 +10,22 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { type ChildService, startChildService, waitUntil } from '@tokenization/local-aws/child-service';
+import {
+  seededAppClientId,
+  seededUserPoolId,
+  startCognitoLocal,
+} from '@tokenization/local-aws/cognito-local';
+import { type DynamoDbLocal, startDynamoDbLocal } from '@tokenization/local-aws/dynamodb-local';
+import { type LocalKms, startLocalKms } from '@tokenization/local-aws/local-kms';
 import { orderTableDefinition, orderTimeToLiveAttribute } from '@tokenization/order-service/order-table';
 import { vaultTableDefinition, vaultTtlAttribute } from '@tokenization/tokenizer-service/vault-table';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../dynamodb/dynamodb-local.js';
-import { type LocalKms, startLocalKms } from '../kms/local-kms.js';
-import { type ChildService, startChildService, waitUntil } from './child-service.js';
-import { seededAppClientId, seededUserPoolId, startCognitoLocal } from './cognito-local.js';
 import type { LocalStackSettings } from './settings.js';
 import { type Credentials, signedFetch } from './signed-fetch.js';
 
 export const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const outputsFile = join(repositoryRoot, '.local-stack/outputs.json');
-const configDirectory = join(repositoryRoot, 'local-stack/config');
+const configDirectory = join(repositoryRoot, 'local-aws/config');
 export const sigv4CredentialsFile = join(configDirectory, 'sigv4-credentials.json');
 export const authorizationPolicyFile = join(configDirectory, 'authorization-policy.json');
 

@@ -8,12 +8,12 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { rethrowAwsUnavailable } from '@tokenization/service-kit/aws-errors';
 import { type CardBrand, cardBrands } from '@tokenization/service-kit/card';
 import { DependencyUnavailableError } from '../domain/errors.js';
 import type { OrderRecord, OrderReservation } from '../domain/order.js';
 import type { OrderKey } from '../domain/order-key.js';
 import type { OrderPayment, OrderPlacement, OrderStore } from '../domain/ports.js';
-import { rethrowAwsUnavailable } from './aws-errors.js';
 import { orderIdAttribute, orderItemKey, orderTimeToLiveAttribute } from './order-table.js';
 
 type Item = Record<string, AttributeValue>;

@@ -1,5 +1,10 @@
 // Typed errors of the order service. Messages never carry a card number: they are written to logs.
 
+import {
+  type DependencyUnavailableErrorOf,
+  DependencyUnavailableError as SharedDependencyUnavailableError,
+} from '@tokenization/service-kit/errors';
+
 /** A request field the contract's schema accepts but the domain does not (a card failing Luhn, ...). */
 export class InvalidOrderFieldError extends Error {
   override readonly name = 'InvalidOrderFieldError';
@@ -73,20 +78,13 @@ export class TokenizerRejectedError extends Error {
 
 export type Dependency = 'tokenizer' | 'order-store' | 'identity-provider' | 'payment-processor';
 
-/** A dependency did not answer, timed out, throttled us or had a server fault: the client may retry. */
-export class DependencyUnavailableError extends Error {
-  override readonly name = 'DependencyUnavailableError';
-  /** How long the dependency asked us to wait, when it said so. */
-  readonly retryAfterSeconds: number | undefined;
-
-  constructor(
-    readonly dependency: Dependency,
-    options?: ErrorOptions & { retryAfterSeconds?: number },
-  ) {
-    super(`${dependency} is unavailable`, options);
-    this.retryAfterSeconds = options?.retryAfterSeconds;
-  }
-}
+/**
+ * A dependency did not answer, timed out, throttled us or had a server fault: the client may retry. The
+ * kit's class, constructed with this service's dependency names only.
+ */
+export const DependencyUnavailableError: DependencyUnavailableErrorOf<Dependency> =
+  SharedDependencyUnavailableError;
+export type DependencyUnavailableError = SharedDependencyUnavailableError<Dependency>;
 
 /** The ID token is missing, malformed, expired, or does not verify. `reason` goes to logs only. */
 export class AuthenticationError extends Error {

@@ -1,5 +1,5 @@
-import type { components } from '@tokenization/contracts/order';
-import type { FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { components, operations } from '@tokenization/contracts/order';
+import type { OperationHandlers } from '@tokenization/service-kit/operation-handlers';
 import type { OrderRequest, PlacedOrder } from '../domain/order.js';
 import type { Orders } from '../domain/orders.js';
 import { callerOf } from './authentication.js';
@@ -7,11 +7,11 @@ import { callerOf } from './authentication.js';
 type Schemas = components['schemas'];
 
 /** The handlers of the contract's operations, keyed by operationId. */
-export function orderHandlers(orders: Orders): Record<string, RouteHandlerMethod> {
+export function orderHandlers(orders: Orders): OperationHandlers<operations> {
   return {
     // 200, not 201, for a new order as for a replay: the sample answered 200 and its clients expect it.
-    async createOrder(request: FastifyRequest) {
-      const body = request.body as Schemas['CreateOrderRequest'] satisfies OrderRequest;
+    async createOrder(request) {
+      const body: OrderRequest = request.body;
       const { cardToken } = await orders.create(callerOf(request).sub, body, request.log);
       return {
         message: 'Order Created Successfully',
@@ -19,13 +19,13 @@ export function orderHandlers(orders: Orders): Record<string, RouteHandlerMethod
       } satisfies Schemas['OrderCreated'];
     },
 
-    async getOrder(request: FastifyRequest) {
-      const { CustomerOrder } = request.params as { CustomerOrder: string };
+    async getOrder(request) {
+      const { CustomerOrder } = request.params;
       return orderView(await orders.get(callerOf(request).sub, CustomerOrder));
     },
 
-    async payBill(request: FastifyRequest) {
-      const { CustomerOrder } = request.body as Schemas['PayBillRequest'];
+    async payBill(request) {
+      const { CustomerOrder } = request.body;
       const { maskedCard } = await orders.pay(callerOf(request).sub, CustomerOrder, request.log);
       return {
         message: 'Payment Submitted Successfully',

@@ -1,5 +1,5 @@
-import { type ProblemAnswer, registerProblemHandling } from '@tokenization/contracts/fastify-problems';
-import { invalidFieldsProblem, problemType } from '@tokenization/contracts/problem';
+import { invalidFieldsProblem, problemType } from '@tokenization/service-kit/problem';
+import { type ProblemAnswer, registerProblemHandling } from '@tokenization/service-kit/problem-handling';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import {
   AuthenticationError,

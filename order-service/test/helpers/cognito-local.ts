@@ -9,8 +9,8 @@ import {
   seededAppClientId,
   seededUserPoolId,
   startCognitoLocal as startSeededCognitoLocal,
-} from '@tokenization/local-stack/cognito-local';
-import { freePort } from '@tokenization/local-stack/dynamodb-local';
+} from '@tokenization/local-aws/cognito-local';
+import { freePort } from '@tokenization/local-aws/dynamodb-local';
 import type { Test } from 'tap';
 
 export interface CognitoLocal {

@@ -9,25 +9,25 @@ import {
   type DynamoDBClient,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import localPolicy from '@tokenization/local-aws/config/authorization-policy.json' with { type: 'json' };
 import {
   testDynamoDbClient,
   testDynamoDbEndpoint,
   uniqueTableName,
-} from '@tokenization/local-stack/test-support/dynamodb';
-import { recordLogLines } from '@tokenization/local-stack/test-support/log-capture';
-import { recordResponse, recordResponsesOf } from '@tokenization/local-stack/test-support/response-capture';
-import { holdsNoCardNumber, testCardNumbers } from '@tokenization/local-stack/test-support/test-cards';
-import type { FastifyInstance } from 'fastify';
-import type { Test } from 'tap';
-import localPolicy from '../../../local-stack/config/authorization-policy.json' with { type: 'json' };
-import type { Permission } from '../../../tokenizer-service/src/auth/permissions.js';
+} from '@tokenization/local-aws/test-support/dynamodb';
+import { recordLogLines } from '@tokenization/local-aws/test-support/log-capture';
+import { recordResponse, recordResponsesOf } from '@tokenization/local-aws/test-support/response-capture';
+import { holdsNoCardNumber, testCardNumbers } from '@tokenization/local-aws/test-support/test-cards';
+import type { Permission } from '@tokenization/tokenizer-service/auth/permissions';
 import {
   createTestStack,
   policyFor,
   type TestStack,
   testCaller,
   capturedLogLines as tokenizerLogLines,
-} from '../../../tokenizer-service/test/helpers/test-stack.js';
+} from '@tokenization/tokenizer-service/test-stack';
+import type { FastifyInstance } from 'fastify';
+import type { Test } from 'tap';
 import { orderTableDefinition } from '../../src/adapters/order-table.js';
 import { SimulatedPaymentProcessor } from '../../src/adapters/simulated-payment-processor.js';
 import { type AppDependencies, buildApp } from '../../src/app.js';
@@ -126,7 +126,8 @@ export async function createOrderStack(t: Test, options: OrderStackOptions = {})
     COGNITO_ENDPOINT: idProvider.endpoint,
     DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
     TOKENIZER_TIMEOUT_MS: '1000',
-    DEPENDENCY_TIMEOUT_MS: '1000',
+    // Generous: DynamoDB Local on a loaded 2-core machine can take over a second to accept a connection.
+    DEPENDENCY_TIMEOUT_MS: '3000',
     ...options.env,
   });
   const payments = options.payments ?? shared?.payments ?? new SimulatedPaymentProcessor();

@@ -5,14 +5,14 @@
 // The order store's own outages are tokenizer-outage.test.ts and idempotency.test.ts.
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { luhnCard } from '@tokenization/local-stack/soak/load-verify';
-import t from 'tap';
 import {
   createTestStack,
   policyFor,
   type TestStack,
   testCaller,
-} from '../../../tokenizer-service/test/helpers/test-stack.js';
+} from '@tokenization/tokenizer-service/test-stack';
+import { luhnCard } from '@tokenization/tokenizer-service/test-support/load-verify';
+import t from 'tap';
 import { chargeReference } from '../../src/domain/order-key.js';
 import {
   assertNoCardNumberLogged,

@@ -5,9 +5,13 @@
 // the verifier's own refusals (id-token-verifier.test.ts), expired, access and foreign-pool tokens and the
 // contract's field checks over HTTP (orders-api.test.ts).
 import { generateKeyPairSync } from 'node:crypto';
-import { cardNumbersIn } from '@tokenization/local-stack/test-support/test-cards';
+import { cardNumbersIn } from '@tokenization/local-aws/test-support/test-cards';
+import {
+  httpMessage,
+  type RawAnswer,
+  rawRequest,
+} from '@tokenization/tokenizer-service/test-support/raw-http';
 import t, { type Test } from 'tap';
-import { httpMessage, type RawAnswer, rawRequest } from '../../../tokenizer-service/test/helpers/raw-http.js';
 import { foreignKey } from '../helpers/local-id-provider.js';
 import { assertNoCardNumberLogged, createOrderStack, sampleOrder } from '../helpers/order-stack.js';
 

@@ -4,8 +4,8 @@ import {
   type DynamoDBClient,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { rethrowAwsUnavailable } from '@tokenization/service-kit/aws-errors';
 import type { RateWindow, RateWindowCounter } from '../domain/deterministic-rate-limit.js';
-import { rethrowUnavailable } from './dependency-errors.js';
 import { rateWindowKey, vaultKeyAttribute, vaultTtlAttribute } from './vault-table.js';
 
 export interface DynamoDbRateWindowCounterOptions {
@@ -53,7 +53,7 @@ export class DynamoDbRateWindowCounter implements RateWindowCounter {
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
-      rethrowUnavailable('store', error);
+      rethrowAwsUnavailable('store', error);
     }
   }
 }

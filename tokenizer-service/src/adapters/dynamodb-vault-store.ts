@@ -11,6 +11,7 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { rethrowAwsUnavailable } from '@tokenization/service-kit/aws-errors';
 import type { CardBrand } from '@tokenization/service-kit/card';
 import { DependencyUnavailableError, IntegrityError } from '../domain/errors.js';
 import {
@@ -23,7 +24,6 @@ import {
   type VaultRecordKey,
   type VaultStore,
 } from '../domain/ports.js';
-import { rethrowUnavailable } from './dependency-errors.js';
 import { fingerprintKey, tokenKey, vaultKeyAttribute, vaultTtlAttribute } from './vault-table.js';
 
 type Item = Record<string, AttributeValue>;
@@ -103,7 +103,7 @@ export class DynamoDbVaultStore implements VaultStore {
         }
         throw new DependencyUnavailableError('store', { cause: error });
       }
-      rethrowUnavailable('store', error);
+      rethrowAwsUnavailable('store', error);
     }
   }
 
@@ -138,7 +138,7 @@ export class DynamoDbVaultStore implements VaultStore {
         }
         keys = UnprocessedKeys?.[this.#tableName]?.Keys ?? [];
       } catch (error) {
-        rethrowUnavailable('store', error);
+        rethrowAwsUnavailable('store', error);
       }
     }
     return found;
@@ -161,7 +161,7 @@ export class DynamoDbVaultStore implements VaultStore {
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return; // already released or re-taken
-      rethrowUnavailable('store', error);
+      rethrowAwsUnavailable('store', error);
     }
   }
 
@@ -186,7 +186,7 @@ export class DynamoDbVaultStore implements VaultStore {
       );
       return 'used';
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) rethrowUnavailable('store', error);
+      if (!(error instanceof ConditionalCheckFailedException)) rethrowAwsUnavailable('store', error);
     }
     return (await this.#getItem(pk)) ? 'exhausted' : 'not_found';
   }
@@ -226,7 +226,7 @@ export class DynamoDbVaultStore implements VaultStore {
       if (error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException) {
         return false; // deleted concurrently
       }
-      rethrowUnavailable('store', error);
+      rethrowAwsUnavailable('store', error);
     }
   }
 
@@ -250,7 +250,7 @@ export class DynamoDbVaultStore implements VaultStore {
       );
       return Item;
     } catch (error) {
-      rethrowUnavailable('store', error);
+      rethrowAwsUnavailable('store', error);
     }
   }
 }

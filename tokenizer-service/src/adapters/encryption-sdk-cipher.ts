@@ -9,9 +9,9 @@ import {
   NodeCachingMaterialsManager,
   type NodeMaterialsManager,
 } from '@aws-crypto/client-node';
+import { isAwsUnavailable } from '@tokenization/service-kit/aws-errors';
 import { DependencyUnavailableError, IntegrityError } from '../domain/errors.js';
 import type { ValueCipher, VaultRecordKey } from '../domain/ports.js';
-import { isUnavailable } from './dependency-errors.js';
 import { SingleFlightMaterialsManager } from './single-flight-materials.js';
 
 /** Limits of the data key cache; see docs/configuration.md. */
@@ -177,5 +177,5 @@ async function withKmsOutcome<T>(operation: () => Promise<T>): Promise<T> {
 /** Call from a KMS client middleware when a KMS call fails: marks the running operation's outcome. */
 export function reportKmsFailure(error: unknown): void {
   const outcome = kmsOutcome.getStore();
-  if (outcome && isUnavailable(error)) outcome.unavailable = error;
+  if (outcome && isAwsUnavailable(error)) outcome.unavailable = error;
 }

@@ -6,9 +6,9 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { KMS } from '@aws-sdk/client-kms';
+import { isAwsUnavailable } from '@tokenization/service-kit/aws-errors';
 import { DependencyUnavailableError } from '../domain/errors.js';
 import type { Fingerprinter } from '../domain/ports.js';
-import { isUnavailable } from './dependency-errors.js';
 import { fingerprintKeyItemKey, vaultKeyAttribute } from './vault-table.js';
 
 export interface KmsFingerprinterOptions {
@@ -56,7 +56,7 @@ export class KmsFingerprinter implements Fingerprinter {
       if (!Plaintext) throw new Error('KMS returned no fingerprint key');
       return createSecretKey(Plaintext);
     } catch (error) {
-      if (isUnavailable(error)) throw new DependencyUnavailableError('kms', { cause: error });
+      if (isAwsUnavailable(error)) throw new DependencyUnavailableError('kms', { cause: error });
       throw error;
     }
   }

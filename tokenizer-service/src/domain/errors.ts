@@ -1,17 +1,16 @@
 // Typed errors of the tokenizer. Messages never carry a submitted value: they are written to logs.
 
+import {
+  type DependencyUnavailableErrorOf,
+  DependencyUnavailableError as SharedDependencyUnavailableError,
+} from '@tokenization/service-kit/errors';
+
 export type Dependency = 'store' | 'kms';
 
-/** The vault store or KMS did not answer, answered with a server fault, or throttled us. */
-export class DependencyUnavailableError extends Error {
-  override readonly name = 'DependencyUnavailableError';
-  constructor(
-    readonly dependency: Dependency,
-    options?: ErrorOptions,
-  ) {
-    super(`${dependency} is unavailable`, options);
-  }
-}
+/** The vault store or KMS did not answer, answered with a server fault, or throttled us (the kit's class). */
+export const DependencyUnavailableError: DependencyUnavailableErrorOf<Dependency> =
+  SharedDependencyUnavailableError;
+export type DependencyUnavailableError = SharedDependencyUnavailableError<Dependency>;
 
 /**
  * A stored token record is not the one made for this token of this tenant: its ciphertext, its key, or one

@@ -1,5 +1,8 @@
 import { isUtf8 } from 'node:buffer';
-import type {} from '@tokenization/contracts/api-docs'; // declares the `publicDocs` route config
+import type {} from '@tokenization/service-kit/api-docs'; // declares the `publicDocs` route config
+import { ProblemError } from '@tokenization/service-kit/errors';
+import type { HookSet } from '@tokenization/service-kit/hook-order';
+import { problemType } from '@tokenization/service-kit/problem';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   AuthenticationError,
@@ -10,7 +13,6 @@ import {
 import type { AuthorizationPolicy } from '../auth/authorization-policy.js';
 import type { Caller, PrincipalArn } from '../auth/permissions.js';
 import { mayCall, mayCallWith, operationIdOf } from './operation-access.js';
-import { ProblemError } from './problem.js';
 import { readRawBody, replayableBody } from './raw-body.js';
 
 declare module 'fastify' {
@@ -51,6 +53,18 @@ export function callerOf(request: FastifyRequest): Caller {
 }
 
 /**
+ * The access control's hooks, after the audit trail's: the audit preHandler records the token ids before a
+ * body-dependent denial here, so the denial's audit event names them.
+ */
+export function accessControlHooks(options: AccessControlOptions): HookSet {
+  return {
+    name: 'access-control',
+    dependencies: ['audit-trail'],
+    register: (app) => registerAccessControl(app, options),
+  };
+}
+
+/**
  * Authenticates every request before its body is parsed (401), resolves the caller in the policy (403
  * when unknown or lacking the permission), and checks body-dependent permissions once the body is valid.
  * Deny by default: an operation without an access rule is refused to everyone.
@@ -76,7 +90,7 @@ export function registerAccessControl(app: FastifyInstance, options: AccessContr
     // reveal, another value than the one sent. Refused instead.
     if (!isUtf8(body)) {
       throw new ProblemError({
-        type: 'urn:tokenization:problem:malformed-request',
+        type: problemType('malformed-request'),
         title: 'Bad Request',
         status: 400,
         detail: 'The request body is not valid UTF-8.',
@@ -119,16 +133,16 @@ function deny(request: FastifyRequest, denial: Denial): ProblemError {
   if (denial.status === 401) {
     return new ProblemError(
       {
-        type: 'urn:tokenization:problem:unauthenticated',
+        type: problemType('unauthenticated'),
         title: 'Unauthorized',
         status: 401,
         detail: clientDetail(denial.reason),
       },
-      { 'www-authenticate': 'AWS4-HMAC-SHA256' },
+      { headers: { 'www-authenticate': 'AWS4-HMAC-SHA256' } },
     );
   }
   return new ProblemError({
-    type: 'urn:tokenization:problem:forbidden',
+    type: problemType('forbidden'),
     title: 'Forbidden',
     status: 403,
     detail:

@@ -1,3 +1,4 @@
+import type { HookSet } from '@tokenization/service-kit/hook-order';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { tokenOrPlaceholder } from '../domain/well-formed-token.js';
@@ -46,6 +47,11 @@ interface AuditedInput {
 
 const inputs = new WeakMap<FastifyRequest, AuditedInput>();
 const detokenizeResults = new WeakMap<FastifyRequest, AuditEvent['results']>();
+
+/** The audit trail's hooks: the access control's depend on them (see `accessControlHooks`). */
+export function auditTrailHooks(auditLogger: AuditLogger): HookSet {
+  return { name: 'audit-trail', register: (app) => registerAuditTrail(app, auditLogger) };
+}
 
 /** Emits one audit event per detokenize and delete, allowed or denied, and per denied request. */
 export function registerAuditTrail(app: FastifyInstance, auditLogger: AuditLogger): void {

@@ -1,11 +1,21 @@
-import { problemType } from '@tokenization/contracts/problem';
+import { ProblemError } from '@tokenization/service-kit/errors';
+import type { HookSet } from '@tokenization/service-kit/hook-order';
+import { problemType } from '@tokenization/service-kit/problem';
 import type { FastifyInstance } from 'fastify';
 import type { DeterministicTokenizationLimit } from '../domain/deterministic-rate-limit.js';
 import { callerOf, recordDenial } from './access-control.js';
 import { deterministicItemCount, operationIdOf } from './operation-access.js';
-import { ProblemError } from './problem.js';
 
 const tokenizing = new Set(['tokenize', 'tokenizeBatch']);
+
+/** The rate limit's hooks, after the access control's: a caller it refuses spends nothing. */
+export function deterministicRateLimitHooks(limit: DeterministicTokenizationLimit): HookSet {
+  return {
+    name: 'deterministic-rate-limit',
+    dependencies: ['access-control'],
+    register: (app) => registerDeterministicRateLimit(app, limit),
+  };
+}
 
 /**
  * Spends the caller's deterministic tokenizations before a tokenize or batch runs: 429 with Retry-After
@@ -34,7 +44,7 @@ export function registerDeterministicRateLimit(
           ? `The request holds more deterministic items than the caller's limit of ${limit.perMinute} per minute; send fewer per request.`
           : `The caller's limit of ${limit.perMinute} deterministic tokenizations per minute is reached; nothing was tokenized. Retry after the given delay.`,
       },
-      { 'retry-after': String(decision.retryAfterSeconds) },
+      { headers: { 'retry-after': String(decision.retryAfterSeconds) } },
     );
   });
 }

@@ -1,5 +1,5 @@
-import { type ProblemAnswer, registerProblemHandling } from '@tokenization/contracts/fastify-problems';
-import { type Problem, problemType } from '@tokenization/contracts/problem';
+import { problemType } from '@tokenization/service-kit/problem';
+import { type ProblemAnswer, registerProblemHandling } from '@tokenization/service-kit/problem-handling';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import {
   DependencyUnavailableError,
@@ -9,17 +9,6 @@ import {
   TokenSpaceExhaustedError,
 } from '../domain/errors.js';
 import { isWellFormedToken } from '../domain/well-formed-token.js';
-
-/** An error that is already a client-facing problem. */
-export class ProblemError extends Error {
-  override readonly name = 'ProblemError';
-  constructor(
-    readonly problem: Omit<Problem, 'type'> & { type?: string },
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(problem.detail ?? problem.title);
-  }
-}
 
 /** The tokenizer's error handling: its own errors mapped here, the rest shared with the order service. */
 export function registerTokenizerProblems(
@@ -35,9 +24,6 @@ export function registerTokenizerProblems(
 }
 
 function answerFor(error: FastifyError, retryAfterSeconds: number): ProblemAnswer | undefined {
-  if (error instanceof ProblemError) {
-    return { problem: { type: problemType('bad-request'), ...error.problem }, headers: error.headers };
-  }
   if (error instanceof InvalidItemError) {
     return {
       problem: {

@@ -1,5 +1,6 @@
-import type { components } from '@tokenization/contracts/tokenizer';
-import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { components, operations } from '@tokenization/contracts/tokenizer';
+import type { OperationHandlers } from '@tokenization/service-kit/operation-handlers';
+import type { FastifyRequest } from 'fastify';
 import { TokenNotFoundError } from '../domain/errors.js';
 import type { DetokenizeOutcome, TokenizeOutput, TokenMetadata, TokenVault } from '../domain/vault.js';
 import { isWellFormedToken, notATokenPlaceholder } from '../domain/well-formed-token.js';
@@ -13,24 +14,23 @@ export interface TokenHandlerOptions {
 }
 
 /** The handlers of the contract's operations, keyed by operationId. */
-export function tokenHandlers({ vault, tenantOf }: TokenHandlerOptions): Record<string, RouteHandlerMethod> {
+export function tokenHandlers({ vault, tenantOf }: TokenHandlerOptions): OperationHandlers<operations> {
   return {
-    async tokenize(request: FastifyRequest, reply: FastifyReply) {
-      const body = request.body as Schemas['TokenizeRequest'];
-      const result = await vault.tokenize(tenantOf(request), body);
+    async tokenize(request, reply) {
+      const result = await vault.tokenize(tenantOf(request), request.body);
       return reply.code(201).send(tokenizeResult(result));
     },
 
-    async tokenizeBatch(request: FastifyRequest) {
-      const { items } = request.body as Schemas['TokenizeBatchRequest'];
+    async tokenizeBatch(request) {
+      const { items } = request.body;
       const results = await vault.tokenizeBatch(tenantOf(request), items);
       return {
         results: results.map((result) => ('error' in result ? result : tokenizeResult(result))),
       } satisfies Schemas['TokenizeBatchResponse'];
     },
 
-    async detokenize(request: FastifyRequest) {
-      const { tokens, ...options } = request.body as Schemas['DetokenizeRequest'];
+    async detokenize(request) {
+      const { tokens, ...options } = request.body;
       // Only well-formed tokens reach the vault (and its store's keys); the rest are answered here.
       const wellFormed = tokens.filter(isWellFormedToken);
       const found =
@@ -42,12 +42,12 @@ export function tokenHandlers({ vault, tenantOf }: TokenHandlerOptions): Record<
       return { results } satisfies Schemas['DetokenizeResponse'];
     },
 
-    async getTokenMetadata(request: FastifyRequest) {
-      return tokenMetadata(await vault.metadata(tenantOf(request), wellFormedTokenOf(request)));
+    async getTokenMetadata(request) {
+      return tokenMetadata(await vault.metadata(tenantOf(request), wellFormedToken(request.params.token)));
     },
 
-    async deleteToken(request: FastifyRequest, reply: FastifyReply) {
-      await vault.delete(tenantOf(request), wellFormedTokenOf(request));
+    async deleteToken(request, reply) {
+      await vault.delete(tenantOf(request), wellFormedToken(request.params.token));
       return reply.code(204).send();
     },
 
@@ -69,8 +69,7 @@ const notATokenResult: DetokenizeOutcome = {
 };
 
 /** The `token` path parameter; text that is not a well-formed token is not found, without a lookup. */
-function wellFormedTokenOf(request: FastifyRequest): string {
-  const { token } = request.params as { token: string };
+function wellFormedToken(token: string): string {
   if (!isWellFormedToken(token)) throw new TokenNotFoundError();
   return token;
 }

@@ -1,6 +1,6 @@
-// Helpers for the load tests around the shared load-and-verify core (local-stack/src/soak/load-verify.ts).
+// Helpers for the load tests around the shared load-and-verify core (load-verify.ts beside this file).
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LoadAndVerify } from '@tokenization/local-stack/soak/load-verify';
+import type { LoadAndVerify } from './load-verify.js';
 
 /**
  * Waits until the load has `count` random tokens acknowledged (at most `limitMs`), so that a fault is

@@ -2,7 +2,7 @@
 // conflicting framing, bodies that lie about their length. No tap or app imports here. Every answer is
 // recorded for the run's response scan: some (the HTTP parser's own refusals) never pass an app's hooks.
 import { connect } from 'node:net';
-import { operationOfPath, recordResponse } from '@tokenization/local-stack/test-support/response-capture';
+import { operationOfPath, recordResponse } from '@tokenization/local-aws/test-support/response-capture';
 
 export interface RawAnswer {
   /** 0 when the server closed the connection without answering. */

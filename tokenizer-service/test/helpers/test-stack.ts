@@ -4,19 +4,19 @@
 // stack.
 import { Writable } from 'node:stream';
 import { CreateTableCommand, DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type LocalKms, startLocalKms } from '@tokenization/local-stack/local-kms';
+import { type LocalKms, startLocalKms } from '@tokenization/local-aws/local-kms';
 import {
   testDynamoDbClient,
   testDynamoDbEndpoint,
   uniqueTableName,
-} from '@tokenization/local-stack/test-support/dynamodb';
-import { recordLogLines } from '@tokenization/local-stack/test-support/log-capture';
+} from '@tokenization/local-aws/test-support/dynamodb';
+import { recordLogLines } from '@tokenization/local-aws/test-support/log-capture';
 import {
   operationOfPath,
   recordResponse,
   recordResponsesOf,
-} from '@tokenization/local-stack/test-support/response-capture';
-import { testCardNumbers } from '@tokenization/local-stack/test-support/test-cards';
+} from '@tokenization/local-aws/test-support/response-capture';
+import { testCardNumbers } from '@tokenization/local-aws/test-support/test-cards';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
 import { vaultTableDefinition } from '../../src/adapters/vault-table.js';
@@ -149,7 +149,8 @@ export async function createTestStack(t: Test, options: TestStackOptions = {}): 
     KMS_KEY_ARN: kms.keyArn,
     DYNAMODB_ENDPOINT: dynamoDbEndpoint,
     KMS_ENDPOINT: kms.endpoint,
-    DEPENDENCY_TIMEOUT_MS: '1000',
+    // Generous: DynamoDB Local on a loaded 2-core machine can take over a second to accept a connection.
+    DEPENDENCY_TIMEOUT_MS: '3000',
     AUTHORIZATION_POLICY: JSON.stringify(policy),
     ...env,
   });

@@ -12,7 +12,7 @@ import {
 } from '@aws-crypto/client-node';
 import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { KMS } from '@aws-sdk/client-kms';
-import { startLocalKms } from '@tokenization/local-stack/local-kms';
+import { startLocalKms } from '@tokenization/local-aws/local-kms';
 import t from 'tap';
 import { DynamoDbVaultStore } from '../../src/adapters/dynamodb-vault-store.js';
 import { encryptionContextPurpose } from '../../src/adapters/encryption-sdk-cipher.js';

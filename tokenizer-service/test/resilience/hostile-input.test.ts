@@ -5,7 +5,7 @@
 // tokens (authorization.test.ts).
 import type { AddressInfo } from 'node:net';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { cardNumbersIn } from '@tokenization/local-stack/test-support/test-cards';
+import { cardNumbersIn } from '@tokenization/local-aws/test-support/test-cards';
 import t, { type Test } from 'tap';
 import { httpMessage, type RawAnswer, rawRequest } from '../helpers/raw-http.js';
 import {

@@ -3,9 +3,9 @@
 // must detokenize to exactly its value. The vault store stopped mid-load is store-outage.test.ts.
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LoadAndVerify, signedSender } from '@tokenization/local-stack/soak/load-verify';
 import t from 'tap';
 import { untilAcknowledged } from '../helpers/load.js';
+import { LoadAndVerify, signedSender } from '../helpers/load-verify.js';
 import {
   assertNoCardNumberLogged,
   capturedLogLines,

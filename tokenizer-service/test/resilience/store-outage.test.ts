@@ -6,10 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, startDynamoDbLocal } from '@tokenization/local-stack/dynamodb-local';
-import { LoadAndVerify, signedSender } from '@tokenization/local-stack/soak/load-verify';
+import { freePort, startDynamoDbLocal } from '@tokenization/local-aws/dynamodb-local';
 import t from 'tap';
 import { untilAcknowledged } from '../helpers/load.js';
+import { LoadAndVerify, signedSender } from '../helpers/load-verify.js';
 import {
   assertNoCardNumberLogged,
   capturedLogLines,

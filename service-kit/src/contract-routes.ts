@@ -1,0 +1,104 @@
+// Registers a service's contract operations as Fastify routes: one per operation, validated by the
+// contract's own schemas, on an app set up the same way for both services.
+import { randomUUID } from 'node:crypto';
+import {
+  type OpenApiDocument,
+  type OperationRoute,
+  operationRoutes,
+} from '@tokenization/contracts/operations';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type onRequestHookHandler,
+  type RouteHandlerMethod,
+} from 'fastify';
+import type { OperationHandlers } from './operation-handlers.js';
+import { answerFrameworkError } from './problem-handling.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The contract operation a route implements (set by `registerOperations`). */
+    operationId?: string;
+  }
+}
+
+export interface OperationOptions {
+  /**
+   * Runs first (onRequest) for the operations whose contract requires a security scheme. Without it, no
+   * route gets a hook of its own: the app authenticates every request itself (the tokenizer does).
+   */
+  authenticate?: onRequestHookHandler;
+}
+
+/**
+ * Registers one route per contract operation, with `config.operationId` set, validated by the contract's
+ * own schemas and, with `authenticate`, authenticated as the contract's `security` says. Fails at start
+ * when an operation has no handler or a handler no operation, so an app and its contract cannot drift
+ * apart.
+ */
+export function registerOperations<Operations>(
+  app: FastifyInstance,
+  document: OpenApiDocument,
+  handlers: OperationHandlers<Operations>,
+  options: OperationOptions = {},
+): void {
+  // Typed per operation for the service's code; Fastify sees them as plain handlers, and the contract's
+  // schemas (validated before any handler runs) are what makes the types true.
+  const byId = handlers as unknown as Record<string, RouteHandlerMethod | undefined>;
+  const routes = operationRoutes(document);
+  const missing = routes.filter((route) => !byId[route.operationId]).map((route) => route.operationId);
+  const unknown = Object.keys(byId).filter((id) => !routes.some((route) => route.operationId === id));
+  if (missing.length > 0 || unknown.length > 0) {
+    throw new Error(
+      `contract and handlers differ: missing [${missing.join(', ')}], unknown [${unknown.join(', ')}]`,
+    );
+  }
+  for (const route of routes) {
+    const authenticate =
+      options.authenticate && requiresSecurity(document, route) ? options.authenticate : undefined;
+    app.route({
+      method: route.method,
+      url: route.url,
+      schema: route.schema,
+      config: { operationId: route.operationId },
+      // Authentication first: a caller without credentials learns nothing, not even how the body is judged.
+      ...(authenticate ? { onRequest: authenticate } : {}),
+      handler: byId[route.operationId] as RouteHandlerMethod,
+    });
+  }
+}
+
+/** An operation's own `security` overrides the document's; `[]` (or `[{}]`) means public. */
+export function requiresSecurity(document: OpenApiDocument, route: OperationRoute): boolean {
+  const operation = document.paths[route.path]?.[route.method.toLowerCase() as 'get'];
+  const security = (operation?.security ?? document.security ?? []) as Record<string, unknown>[];
+  return security.length > 0 && security.every((requirement) => Object.keys(requirement).length > 0);
+}
+
+export interface ContractAppOptions {
+  logger: FastifyBaseLogger;
+  /** Largest request body accepted, in bytes (413 above it). */
+  bodyLimit: number;
+}
+
+/** A Fastify instance set up the way both services serve their contracts. */
+export function createContractApp(options: ContractAppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit,
+    genReqId: () => randomUUID(),
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    // While closing, the problem handling answers a problem with Retry-After instead of Fastify's bare 503.
+    return503OnClosing: false,
+    // Fastify's own answers to unroutable URLs quote the path: problems that do not, instead.
+    frameworkErrors: answerFrameworkError,
+    ajv: {
+      // Unknown properties are a client error, not something to drop silently; strings stay strings.
+      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
+    },
+  });
+  // The contracts speak JSON only: other media types get 415 instead of a string body.
+  app.removeContentTypeParser('text/plain');
+  return app;
+}

@@ -27,7 +27,11 @@ export {
 } from './errors.js';
 export type { BackoffOptions } from './retry.js';
 export {
+  createRequestSigner,
   createSigningFetch,
+  type RequestSigner,
+  type RequestSignerOptions,
+  type RequestToSign,
   type SigningFetch,
   type SigningFetchOptions,
   signingService,

@@ -25,14 +25,66 @@ export interface SigningFetchOptions {
 /** A fetch: same arguments, same answers, every request signed. */
 export type SigningFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-export function createSigningFetch(options: SigningFetchOptions): SigningFetch {
+export interface RequestSignerOptions {
+  region: string;
+  /** Default: the AWS default credential chain. */
+  credentials?: TokenizerCredentials | undefined;
+  /** Default `execute-api`. */
+  service?: string | undefined;
+  /** Send and sign X-Amz-Content-SHA256, as the AWS SDKs do; default true. */
+  bodyHashHeader?: boolean | undefined;
+}
+
+/** What is signed: the method, the path as sent, the query as AWS reads it, every header given, the body. */
+export interface RequestToSign {
+  method: string;
+  /** The path as sent (percent-encoded), e.g. `/v1/tokens/tok_x`. */
+  path: string;
+  /** The query as sent, with or without its `?`; a `+` in it is a space, as AWS reads it. */
+  search?: string | undefined;
+  /** Lower-case names; `host` is required (the verifier checks it is signed). */
+  headers: Record<string, string>;
+  body?: Uint8Array | string | undefined;
+}
+
+/** Signs requests and answers the headers to send; made once, so the derived signing keys are reused. */
+export type RequestSigner = (
+  request: RequestToSign,
+  options?: { date?: Date },
+) => Promise<Record<string, string>>;
+
+export function createRequestSigner(options: RequestSignerOptions): RequestSigner {
   const signer = new SignatureV4({
-    service: signingService,
+    service: options.service ?? signingService,
     region: options.region,
     credentials: options.credentials ?? defaultProvider(),
     // node:crypto's SHA-256, not a pure-JavaScript one: signing is on every request's path.
     sha256: Hash.bind(null, 'sha256'),
+    applyChecksum: options.bodyHashHeader ?? true,
   });
+  return async ({ method, path, search, headers, body }, { date } = {}) => {
+    try {
+      const signed = await signer.sign(
+        new HttpRequest({
+          method,
+          protocol: 'https:',
+          hostname: headers.host ?? '',
+          path,
+          query: queryOf(new URLSearchParams(search ?? '')),
+          headers,
+          ...(body === undefined ? {} : { body }),
+        }),
+        date ? { signingDate: date } : {},
+      );
+      return signed.headers;
+    } catch (error) {
+      throw new TokenizerCredentialsError({ cause: error });
+    }
+  };
+}
+
+export function createSigningFetch(options: SigningFetchOptions): SigningFetch {
+  const sign = createRequestSigner(options);
   const send = options.fetch ?? globalThis.fetch;
   return async (input, init) => {
     const request = new Request(input, init);
@@ -43,24 +95,13 @@ export function createSigningFetch(options: SigningFetchOptions): SigningFetch {
     request.headers.forEach((value, name) => {
       headers[name] = value;
     });
-    let signed: HttpRequest;
-    try {
-      signed = (await signer.sign(
-        new HttpRequest({
-          method: request.method,
-          protocol: url.protocol,
-          hostname: url.hostname,
-          ...(url.port ? { port: Number(url.port) } : {}),
-          path: url.pathname,
-          query: queryOf(url.searchParams),
-          headers,
-          ...(body === undefined ? {} : { body }),
-        }),
-      )) as HttpRequest;
-    } catch (error) {
-      throw new TokenizerCredentialsError({ cause: error });
-    }
-    const { host: _host, ...signedHeaders } = signed.headers;
+    const { host: _host, ...signedHeaders } = await sign({
+      method: request.method,
+      path: url.pathname,
+      search: url.search,
+      headers,
+      body,
+    });
     return send(url, {
       method: request.method,
       headers: signedHeaders,

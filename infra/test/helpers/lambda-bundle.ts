@@ -1,6 +1,6 @@
 // A service's Lambda bundle as the CDK stacks build it (esbuild with lib/lambda-bundling.ts, every
 // package bundled), kept in memory with esbuild's list of inputs, and what in it is dev-only code.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,12 +99,21 @@ export function devOnlyCodeIn(bundle: LambdaBundle): DevOnlyFinding[] {
 }
 
 /** A workspace's run-time dependencies, with those of the workspaces it depends on (the client SDK, the kit). */
-function runtimeDependenciesOf(workspace: string, seen = new Set<string>()): Set<string> {
-  for (const name of Object.keys(packageJson(`${workspace}/package.json`).dependencies ?? {})) {
-    if (seen.has(name)) continue;
-    seen.add(name);
-    if (name.startsWith('@tokenization/')) runtimeDependenciesOf(name.slice('@tokenization/'.length), seen);
-  }
+function runtimeDependenciesOf(workspace: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    for (const name of Object.keys(packageJson(file).dependencies ?? {})) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      // A workspace (the client SDK, the kit) or a package in the root node_modules: what it needs at run time
+      // is the service's too (the AWS SDK clients sign with @smithy/signature-v4, for example).
+      const next = name.startsWith('@tokenization/')
+        ? `${name.slice('@tokenization/'.length)}/package.json`
+        : `node_modules/${name}/package.json`;
+      if (existsSync(join(repositoryRoot, next))) visit(next);
+    }
+  };
+  visit(`${workspace}/package.json`);
   return seen;
 }
 

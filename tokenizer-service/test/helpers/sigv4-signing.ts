@@ -1,8 +1,6 @@
-// Signs requests with AWS Signature Version 4 exactly as an AWS SDK caller does (`@smithy/signature-v4`),
-// for any test suite that calls the tokenizer: no tap or app imports here.
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+// Signs raw requests (the hostile-input and SigV4 tests send what fetch would not) with the client SDK's
+// signer, the one every caller of the tokenizer uses: no tap or app imports here.
+import { createRequestSigner } from '@tokenization/tokenizer-client';
 
 export interface SigningCredentials {
   accessKeyId: string;
@@ -35,39 +33,20 @@ export async function signRequest(request: RequestToSign): Promise<Record<string
     Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]),
   );
   const separator = request.url.indexOf('?');
-  const signer = new SignatureV4({
-    service: request.service ?? 'execute-api',
+  const sign = createRequestSigner({
     region: request.region ?? 'us-east-1',
     credentials: request.credentials,
-    sha256: Sha256,
-    applyChecksum: request.bodyHashHeader ?? true,
+    service: request.service,
+    bodyHashHeader: request.bodyHashHeader,
   });
-  const signed = await signer.sign(
-    new HttpRequest({
+  return sign(
+    {
       method: request.method,
-      protocol: 'https:',
-      hostname: headers.host ?? '',
       path: separator < 0 ? request.url : request.url.slice(0, separator),
-      query: separator < 0 ? {} : queryOf(request.url.slice(separator + 1)),
+      search: separator < 0 ? '' : request.url.slice(separator + 1),
       headers,
       body: request.body,
-    }),
-    { signingDate: request.date ?? new Date() },
+    },
+    request.date ? { date: request.date } : {},
   );
-  return signed.headers;
-}
-
-/** The query as AWS reads it (a `+` is a space): the signer encodes each name and value again. */
-function queryOf(search: string): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = Object.create(null);
-  const decode = (text: string) => decodeURIComponent(text.replaceAll('+', ' '));
-  for (const pair of search.split('&')) {
-    if (pair === '') continue;
-    const equals = pair.indexOf('=');
-    const name = decode(equals < 0 ? pair : pair.slice(0, equals));
-    const value = equals < 0 ? '' : decode(pair.slice(equals + 1));
-    const previous = query[name];
-    query[name] = previous === undefined ? value : [previous, value].flat();
-  }
-  return query;
 }

@@ -151,13 +151,7 @@ export function maskCardNumber(digits: string): string {
 // numbers written `+1 (555) 123-4567` (a parenthesis next to a space ends a run).
 //
 // Each character is normalised on its own: for digits and separators that is what normalising the whole
-// text gives (no composition involves them), and positions stay those of the original text.
-
-/** Where a digit run holding a card-number-like window lies in a text: UTF-16 offsets, `end` exclusive. */
-export interface CardNumberSpan {
-  readonly start: number;
-  readonly end: number;
-}
+// text gives (no composition involves them).
 
 const minCardDigits = 13;
 const maxCardDigits = 19;
@@ -201,21 +195,12 @@ function classesOf(char: string): CharClass[] {
   return Array.from(char.normalize('NFKC'), classify);
 }
 
-interface DigitRun {
-  values: number[];
-  start: number;
-  end: number;
-}
-
-/** The digit runs of a text, by the rule above. */
-function* digitRuns(text: string): Generator<DigitRun> {
-  let run: DigitRun | undefined;
+/** The digit runs of a text, by the rule above: each run as its digits' values. */
+function* digitRuns(text: string): Generator<number[]> {
+  let run: number[] | undefined;
   let spaces = 0;
   let separators = 0;
-  let offset = 0;
   for (const char of text) {
-    const at = offset;
-    offset += char.length;
     for (const charClass of classesOf(char)) {
       switch (charClass.kind) {
         case 'invisible':
@@ -234,12 +219,11 @@ function* digitRuns(text: string): Generator<DigitRun> {
           const gap = spaces + separators;
           const joins = gap <= 1 || (gap === 2 && separators === 0);
           if (run && joins) {
-            run.values.push(charClass.value);
+            run.push(charClass.value);
           } else {
             if (run) yield run;
-            run = { values: [charClass.value], start: at, end: offset };
+            run = [charClass.value];
           }
-          run.end = offset;
           spaces = 0;
           separators = 0;
           break;
@@ -251,7 +235,7 @@ function* digitRuns(text: string): Generator<DigitRun> {
 }
 
 /** Some window of 13 to 19 consecutive digits of the run passes the Luhn check. */
-function holdsCardNumber({ values }: DigitRun): boolean {
+function holdsCardNumber(values: readonly number[]): boolean {
   for (let length = minCardDigits; length <= Math.min(maxCardDigits, values.length); length++) {
     for (let start = 0; start + length <= values.length; start++) {
       if (luhnSum(values, start, start + length) % 10 === 0) return true;
@@ -260,32 +244,10 @@ function holdsCardNumber({ values }: DigitRun): boolean {
   return false;
 }
 
-/** The spans of the digit runs of `text` that hold a card-number-like window (each whole run, by the rule). */
-export function findCardNumbers(text: string): CardNumberSpan[] {
-  const spans: CardNumberSpan[] = [];
-  for (const run of digitRuns(text)) {
-    if (run.values.length >= minCardDigits && holdsCardNumber(run)) {
-      spans.push({ start: run.start, end: run.end });
-    }
-  }
-  return spans;
-}
-
 /** True when `text` holds a card-number-like run (the rule above). */
 export function containsCardNumber(text: string): boolean {
   for (const run of digitRuns(text)) {
-    if (run.values.length >= minCardDigits && holdsCardNumber(run)) return true;
+    if (holdsCardNumber(run)) return true;
   }
   return false;
-}
-
-/** `text` with every card-number-like run (the whole run, by the rule above) replaced by `[card]`. */
-export function redactCardNumbers(text: string, replacement = '[card]'): string {
-  let redacted = '';
-  let from = 0;
-  for (const { start, end } of findCardNumbers(text)) {
-    redacted += text.slice(from, start) + replacement;
-    from = end;
-  }
-  return redacted + text.slice(from);
 }

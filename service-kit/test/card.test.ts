@@ -3,14 +3,12 @@ import t from 'tap';
 import {
   cardBrand,
   containsCardNumber,
-  findCardNumbers,
   lastFour,
   luhnCheckDigit,
   maskCardNumber,
   normalizeCardNumber,
   parseCardNumber,
   passesLuhn,
-  redactCardNumbers,
 } from '../src/card.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -284,27 +282,19 @@ t.test(
   async () => {
     fc.assert(
       fc.property(cardNumbers.chain(rendered), before, after, (number, prefix, suffix) => {
-        const text = `${prefix}${number}${suffix}`;
-        const spans = findCardNumbers(text);
-        return (
-          containsCardNumber(text) &&
-          spans.length === 1 &&
-          spans.every(({ start, end }) => start <= prefix.length && end >= text.length - suffix.length) &&
-          !containsCardNumber(redactCardNumbers(text))
-        );
+        return containsCardNumber(`${prefix}${number}${suffix}`);
       }),
       { numRuns: 3000 },
     );
   },
 );
 
-t.test('the positions and the redaction cover the whole run, nothing else', async (t) => {
-  t.same(findCardNumbers('PAN 4111 1111 1111 1111, exp 12/29'), [{ start: 4, end: 23 }]);
-  t.same(findCardNumbers('𝟒𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏!'), [{ start: 0, end: 32 }], 'UTF-16 offsets');
-  t.equal(redactCardNumbers('/order/4111111111111111?x=1'), '/order/[card]?x=1');
-  t.equal(redactCardNumbers('a 4111.1111.1111.1111 b 378282246310005 c'), 'a [card] b [card] c');
-  t.equal(redactCardNumbers('ref 4111111111111113'), 'ref 4111111111111113', 'a Luhn-invalid run stays');
-  t.same(findCardNumbers('order 123456789'), []);
+t.test('a run is found among other text; an order id is not a card', async (t) => {
+  t.ok(containsCardNumber('PAN 4111 1111 1111 1111, exp 12/29'));
+  t.ok(containsCardNumber('𝟒𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏!'));
+  t.ok(containsCardNumber('/order/4111111111111111?x=1'));
+  t.notOk(containsCardNumber('ref 4111111111111113'), 'a Luhn-invalid run');
+  t.notOk(containsCardNumber('order 123456789'));
 });
 
 t.test('normalising the whole text first finds the same', async () => {

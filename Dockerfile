@@ -2,7 +2,10 @@
 # Either service for docker-compose: its local server entry bundled by esbuild, run as a non-root user.
 #   docker build --build-arg SERVICE=tokenizer-service --build-arg PORT=3001 .
 #   docker build --build-arg SERVICE=order-service --build-arg PORT=3000 .
+# The payment processor stand-in is built the same way from its own entry:
+#   docker build --build-arg SERVICE=local-aws --build-arg ENTRY=src/payment-processor/main.ts --build-arg PORT=4600 .
 ARG SERVICE
+ARG ENTRY=src/server.ts
 ARG PORT
 
 # Every package.json and the lockfile, and nothing else: `npm ci` stays cached until a manifest changes,
@@ -14,12 +17,13 @@ RUN find . -type f ! -name package.json ! -name package-lock.json -delete && fin
 
 FROM node:22-slim AS build
 ARG SERVICE
+ARG ENTRY
 RUN test -n "$SERVICE" || (echo 'build argument SERVICE is required' >&2 && exit 1)
 WORKDIR /repo
 COPY --from=manifests /repo/ ./
 RUN npm ci --ignore-scripts --no-audit --no-fund --workspace "$SERVICE" --include-workspace-root
 COPY . .
-RUN npx esbuild "$SERVICE/src/server.ts" --bundle --minify --sourcemap --platform=node --target=node22 \
+RUN npx esbuild "$SERVICE/$ENTRY" --bundle --minify --sourcemap --platform=node --target=node22 \
       --format=esm --outfile=dist/server.mjs --external:@fastify/swagger --external:@fastify/swagger-ui \
       --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
 

@@ -871,7 +871,7 @@ export const orderDocument: OpenApiDocument = {
         ],
         "operationId": "payBill",
         "summary": "Pay one of your orders",
-        "description": "Detokenizes the order's card, charges it through the payment processor and marks the order paid.\nThe answer shows the card masked, all but the last four digits as `*`.\n",
+        "description": "Charges the order's card through the tokenizer's forward operation (the card token goes to the\ntokenizer, which relays the charge to the payment processor; this service never reads the card\nnumber) and marks the order paid. The answer shows the card masked from the stored last four and\nbrand, all but the last four digits as `*`. A processor that fails or does not answer: `503` with\n`Retry-After`, the order not paid; a retry charges the order at most once.\n",
         "requestBody": {
           "required": true,
           "content": {

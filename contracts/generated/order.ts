@@ -56,8 +56,11 @@ export interface paths {
         put?: never;
         /**
          * Pay one of your orders
-         * @description Detokenizes the order's card, charges it through the payment processor and marks the order paid.
-         *     The answer shows the card masked, all but the last four digits as `*`.
+         * @description Charges the order's card through the tokenizer's forward operation (the card token goes to the
+         *     tokenizer, which relays the charge to the payment processor; this service never reads the card
+         *     number) and marks the order paid. The answer shows the card masked from the stored last four and
+         *     brand, all but the last four digits as `*`. A processor that fails or does not answer: `503` with
+         *     `Retry-After`, the order not paid; a retry charges the order at most once.
          */
         post: operations["payBill"];
         delete?: never;

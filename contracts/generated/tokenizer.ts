@@ -89,6 +89,99 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tokens/{token}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A token returned by a tokenize operation. */
+                token: components["parameters"]["TokenPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a value against a token
+         * @description Compares the submitted value with the token's value inside the tokenizer, in constant time, and
+         *     answers only whether they match: the value is never returned. For a `card_number` token, spaces and
+         *     dashes in the candidate are removed first. A verify does not spend a use of a token with `maxUses`
+         *     (an exhausted token can still be verified); an expired token cannot be verified (`410`).
+         *
+         *     Mismatches are counted per token, across every caller and instance. Once a token has had
+         *     `VERIFY_MISMATCH_LIMIT` mismatches (default 5), every verify of it answers `423` (problem type
+         *     `urn:tokenization:problem:verify-locked`), match or not, until a security admin resets the count with
+         *     `DELETE /v1/tokens/{token}/verify-lock`. Each verify is audited (match, no match or locked), never
+         *     with the value. Needs the permission `verify`.
+         */
+        post: operations["verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens/{token}/verify-lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A token returned by a tokenize operation. */
+                token: components["parameters"]["TokenPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Reset a token's verify mismatches
+         * @description Sets the token's count of verify mismatches back to zero, which lifts a `verify-locked` lock. Audited.
+         *     Needs the permission `verify:reset` (the security team's).
+         */
+        delete: operations["resetVerifyLock"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/connections/{connection}/forward": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A connection configured by the security team, e.g. `payments`. */
+                connection: components["parameters"]["ConnectionPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forward a request to an allowed destination, tokens replaced by their values
+         * @description Sends `body` (JSON) to the connection's destination, with the value of each token at one of the
+         *     connection's declared JSON pointers put in its place, and answers the destination's status, JSON body
+         *     and allowed headers. Connections (destination, routes, token pointers, headers, limits) are configured
+         *     by the security team, never by callers; see docs/forwarding.md. Needs the permission
+         *     `forward:<connection>`.
+         *
+         *     Tokens follow the rules of a full detokenize: the caller's tenant, expiry, and `maxUses` (each
+         *     forward spends one use of each token it reveals, even when the destination then fails). The
+         *     destination's answer is scrubbed: every card-number-like run in its body and headers is masked.
+         *     No redirect is followed; the destination's address is resolved once, checked (no private,
+         *     loopback, link-local, metadata or otherwise special address) and pinned for the connection.
+         *
+         *     A forward is not idempotent: send the destination's own idempotency header (when the connection
+         *     lets callers pass one) to retry safely. Each forward is audited (connection, tokens, destination
+         *     status), never with values.
+         */
+        post: operations["forward"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -282,6 +375,62 @@ export interface components {
             card?: components["schemas"]["CardFacts"];
             metadata: components["schemas"]["Metadata"];
         };
+        VerifyRequest: {
+            value: components["schemas"]["SensitiveValue"];
+        };
+        VerifyResult: {
+            /** @description True when the value is the token's value. */
+            match: boolean;
+        };
+        ForwardRequest: {
+            /**
+             * @description One of the connection's route methods.
+             * @enum {string}
+             */
+            method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+            /**
+             * @description The path on the destination, matching one of the connection's path templates (`/v1/charges`,
+             *     `/v1/charges/{id}`); `{name}` stands for one segment of letters, digits, `-`, `_`, `.` or `~`. No
+             *     query string, no `..`, no percent-encoding.
+             * @example /v1/charges
+             */
+            path: string;
+            /** @description Headers to send, limited to the names the connection lets callers pass (e.g. `idempotency-key`). */
+            headers?: {
+                [key: string]: string;
+            };
+            body?: components["schemas"]["ForwardedBody"];
+        };
+        ForwardResult: {
+            /** @description The destination's status. */
+            status: number;
+            /** @description The destination's `content-type` and the response headers the connection allows. */
+            headers: {
+                [key: string]: string;
+            };
+            body?: components["schemas"]["DestinationBody"];
+        };
+        /**
+         * @description The JSON body to send, with tokens at the connection's declared JSON pointers (e.g. `/card/number`).
+         *     A token or card number anywhere else is refused.
+         */
+        ForwardedBody: {
+            [key: string]: unknown;
+        };
+        /**
+         * @description A destination's JSON body, with every string, number or property name holding a card-number-like run
+         *     replaced by `[card number removed]`; absent when the destination sent none.
+         */
+        DestinationBody: {
+            [key: string]: unknown;
+        } | ({
+            [key: string]: unknown;
+        } | string | number | boolean | null)[] | string | number | boolean | null;
+        /** @description What the destination answered, scrubbed of card-number-like runs. */
+        DestinationAnswer: {
+            status: number;
+            body?: components["schemas"]["DestinationBody"];
+        };
         Health: {
             /** @enum {string} */
             status: "ok";
@@ -297,6 +446,7 @@ export interface components {
             status: number;
             detail?: string;
             instance?: string;
+            destination?: components["schemas"]["DestinationAnswer"];
             /** @description The request fields that failed validation. */
             errors?: {
                 /** @description A JSON Pointer into the request, e.g. `/body/items/3/value`. */
@@ -388,6 +538,55 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The token has expired (problem type `token-expired`). */
+        TokenExpired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The token had too many verify mismatches (problem type `verify-locked`); nothing was compared until a
+         *     security admin resets it.
+         */
+        VerifyLocked: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The destination answered 4xx (problem type `destination-refused`); `destination` holds its status and
+         *     scrubbed JSON body. The answer's status is the destination's, except 401, 403, 407 and 429, which
+         *     mean something of the tokenizer's own (signature, permission, throttling) and are answered `424`.
+         */
+        DestinationRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The destination or the tokenizer's own dependencies are unavailable: problem type
+         *     `destination-failed` (the destination did not answer in time, could not be reached, or answered 5xx)
+         *     or `dependency-unavailable` (the vault store or KMS). Retry after the given delay, with the same
+         *     idempotency key when the connection takes one.
+         */
+        DestinationFailed: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The vault store or KMS is unavailable; retry after the given delay. */
         ServiceUnavailable: {
             headers: {
@@ -402,6 +601,8 @@ export interface components {
     parameters: {
         /** @description A token returned by a tokenize operation. */
         TokenPath: components["schemas"]["Token"];
+        /** @description A connection configured by the security team, e.g. `payments`. */
+        ConnectionPath: string;
     };
     requestBodies: never;
     headers: {
@@ -559,6 +760,158 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A token returned by a tokenize operation. */
+                token: components["parameters"]["TokenPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyRequest"];
+            };
+        };
+        responses: {
+            /** @description Whether the value is the token's value. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            410: components["responses"]["TokenExpired"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            423: components["responses"]["VerifyLocked"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    resetVerifyLock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A token returned by a tokenize operation. */
+                token: components["parameters"]["TokenPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The token's mismatch count is zero. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    forward: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A connection configured by the security team, e.g. `payments`. */
+                connection: components["parameters"]["ConnectionPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForwardRequest"];
+            };
+        };
+        responses: {
+            /** @description The destination answered 2xx; its status, allowed headers and scrubbed JSON body. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForwardResult"];
+                };
+            };
+            /**
+             * @description The request does not match this contract, or the connection refuses it: problem types
+             *     `forward-route-not-allowed` (method or path outside the connection's routes),
+             *     `forward-header-not-allowed` (a header the connection does not let callers pass),
+             *     `token-at-undeclared-pointer` (a token or card number outside the declared pointers; `errors`
+             *     names the field). With problem type `destination-refused`, the destination answered 400.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /**
+             * @description No such connection (problem type `connection-not-found`). With problem type
+             *     `destination-refused`, the destination answered 404.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /**
+             * @description A token at a declared pointer cannot be used (problem type `token-unusable`): not a token, no
+             *     such token for this caller's tenant, expired, or no uses left. `errors` names each field, e.g.
+             *     `/body/body/card/number`, with the reason. Nothing was sent. With problem type
+             *     `destination-refused`, the destination answered 422.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            424: components["responses"]["DestinationRefused"];
+            /**
+             * @description The destination's answer was refused, or its address was: `destination-redirect-refused` (a
+             *     3xx; redirects are never followed), `destination-response-too-large` (above the connection's
+             *     `maxResponseBytes`), `destination-response-not-json` (a 2xx or 4xx that is not JSON),
+             *     `destination-address-refused` (the host resolves to an address that is not allowed). Sending
+             *     again does not help.
+             */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["DestinationFailed"];
+            "4XX": components["responses"]["DestinationRefused"];
         };
     };
     live: {

@@ -13,6 +13,7 @@ import { acknowledgeWildcardResources } from './compliance.js';
 import { encryptedLogGroup, LogsKey, operationalLogRetention } from './encrypted-logs.js';
 import { dynamoDbTableEncryption, keyAdministration } from './key-policy-statements.js';
 import { LambdaExecutionRole } from './lambda-execution-role.js';
+import { metricsNamespace, ServiceObservability } from './observability.js';
 import { OrderApi } from './order-api.js';
 import { OrderUsers } from './order-users.js';
 import { OrderWebAcl } from './order-web-acl.js';
@@ -33,7 +34,11 @@ export interface ApplicationStackProps extends StackProps {
   readonly tokenizerClient: TokenizerClient;
   readonly stageName: string;
   readonly logLevel: string;
-  readonly reservedConcurrency: number;
+  readonly reservedConcurrency?: number;
+  /** Self sign-up with email verification (the sample's walkthrough); off for administrator-created users. */
+  readonly selfSignUp: boolean;
+  /** Browser origins of the order API's CORS; none: no CORS. */
+  readonly corsAllowedOrigins: readonly string[];
   readonly wafRateLimitPer5Minutes: number;
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
 }
@@ -43,7 +48,7 @@ export const orderTtlAttribute = orderTimeToLiveAttribute;
 
 /**
  * The application team's stack: Cognito, the order table, the order function and its public API behind a
- * web ACL. The order role can invoke three tokenizer routes and use its own table; it has no KMS permission in
+ * web ACL. The order role can invoke the tokenizer routes it calls and use its own table; it has no KMS permission in
  * its IAM policy and nothing on the vault key or vault table.
  */
 export class ApplicationStack extends Stack {
@@ -53,6 +58,7 @@ export class ApplicationStack extends Stack {
   readonly orderApi: OrderApi;
   readonly users: OrderUsers;
   readonly orderService: ServiceFunction;
+  readonly observability: ServiceObservability;
 
   constructor(scope: Construct, id: string, props: ApplicationStackProps) {
     super(scope, id, props);
@@ -63,7 +69,10 @@ export class ApplicationStack extends Stack {
       retention: operationalLogRetention,
     });
 
-    this.users = new OrderUsers(this, 'Users', { userPoolName: `${names.prefix}-order-users` });
+    this.users = new OrderUsers(this, 'Users', {
+      userPoolName: `${names.prefix}-order-users`,
+      selfSignUp: props.selfSignUp,
+    });
 
     // The role's name is the one the tokenizer's principal list computed its ARN from (see resource-names.ts):
     // this stack deploys after the tokenizer stack, which must not import anything from here.
@@ -73,7 +82,7 @@ export class ApplicationStack extends Stack {
     );
     this.orderRole = new LambdaExecutionRole(this, 'OrderServiceRole', {
       roleName: tokenizerClient.roleName,
-      description: 'Order service Lambda: its table and three tokenizer routes, nothing of the vault',
+      description: 'Order service Lambda: its table and the tokenizer routes it calls, nothing of the vault',
       logGroup: functionLogs,
       statements: [
         new PolicyStatement({
@@ -96,10 +105,10 @@ export class ApplicationStack extends Stack {
     });
     acknowledgeWildcardResources(
       this.orderRole.policy,
-      tokenizerRoutes.filter((arn) => arn.endsWith('*')),
-      'The "*" is the {token} path parameter of DELETE /v1/tokens/{token} on the tokenizer API named by its ' +
-        'ID and stage: tokens are random and unknown in advance; the tokenizer only deletes tokens of the ' +
-        "order service's own tenant.",
+      tokenizerRoutes.filter((arn) => arn.includes('*')),
+      'The "*" is the {token} path parameter of POST /v1/tokens/{token}/verify and DELETE /v1/tokens/{token} ' +
+        'on the tokenizer API named by its ID and stage: tokens are random and unknown in advance; the ' +
+        "tokenizer only verifies and deletes tokens of the order service's own tenant.",
     );
 
     // The order table has its own key: its items hold tokens, names and addresses, never card numbers.
@@ -149,7 +158,15 @@ export class ApplicationStack extends Stack {
         TOKENIZER_API_URL: props.tokenizerApi.url,
         COGNITO_USER_POOL_ID: this.users.userPool.userPoolId,
         COGNITO_CLIENT_ID: this.users.client.userPoolClientId,
+        // The issuer's domain is the partition's (amazonaws.com, amazonaws.com.cn).
+        AWS_URL_SUFFIX: Aws.URL_SUFFIX,
         LOG_LEVEL: props.logLevel,
+        METRICS_NAMESPACE: metricsNamespace(names),
+        METRICS_SERVICE_NAME: 'order-service',
+        // The preflight's origins: with the proxy integration the service's own answers carry the CORS headers.
+        ...(props.corsAllowedOrigins.length > 0
+          ? { CORS_ALLOWED_ORIGINS: props.corsAllowedOrigins.join(',') }
+          : {}),
       },
     });
 
@@ -159,12 +176,27 @@ export class ApplicationStack extends Stack {
       stageName: props.stageName,
       logsKey: logsKey.key,
       throttling: props.throttling,
+      corsAllowedOrigins: props.corsAllowedOrigins,
     });
     new OrderWebAcl(this, 'WebAcl', {
       stage: this.orderApi.api.deploymentStage,
       name: `${names.prefix}-order-api`,
       rateLimitPer5Minutes: props.wafRateLimitPer5Minutes,
       logsKey: logsKey.key,
+    });
+
+    this.observability = new ServiceObservability(this, 'Observability', {
+      names,
+      serviceName: 'order-service',
+      function: this.orderService.function,
+      stage: this.orderApi.api.deploymentStage,
+      topicKey: logsKey.key,
+      p99DurationThresholdMs: 2_000,
+      dependencyAlarms: [
+        { dependency: 'order-store', label: 'DynamoDb' },
+        { dependency: 'tokenizer', label: 'Tokenizer' },
+      ],
+      operationsByOutcome: ['createOrder', 'getOrder', 'payBill'],
     });
 
     // The sample's output names, so its walkthrough works unchanged.

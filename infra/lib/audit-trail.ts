@@ -1,11 +1,14 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { FilterPattern, type ILogGroup, type LogGroup, SubscriptionFilter } from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge } from './compliance.js';
 import { auditLogRetention, encryptedLogGroup, operationalLogRetention } from './encrypted-logs.js';
 import { LambdaExecutionRole } from './lambda-execution-role.js';
 import { acknowledgeNode22 } from './service-function.js';
@@ -18,7 +21,7 @@ export interface AuditTrailProps {
   readonly logsKey: IKey;
   readonly vpc: IVpc;
   readonly securityGroup: ISecurityGroup;
-  readonly reservedConcurrentExecutions: number;
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -32,11 +35,14 @@ export interface AuditTrailProps {
  * dependencies). Kinesis Data Firehose to an S3 bucket with Object Lock would make the trail immutable
  * (WORM) at the price of a bucket, a stream, their keys and access logs; choose it when an assessor asks
  * for write-once storage. Lost deliveries are not lost events: the source log group keeps every line for a
- * year.
+ * year, and a batch the forwarder fails on (after Lambda's two retries of an asynchronous invocation) lands
+ * in an encrypted dead-letter queue (`failedDeliveries`, kept 14 days) with the error, to be replayed.
  */
 export class AuditTrail extends Construct {
   readonly logGroup: LogGroup;
   readonly forwarder: LambdaFunction;
+  /** Lambda's on-failure destination: the invocation records of batches the forwarder could not copy. */
+  readonly failedDeliveries: Queue;
 
   constructor(scope: Construct, id: string, props: AuditTrailProps) {
     super(scope, id);
@@ -49,6 +55,20 @@ export class AuditTrail extends Construct {
       key: props.logsKey,
       retention: operationalLogRetention,
     });
+    this.failedDeliveries = new Queue(this, 'FailedDeliveries', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: props.logsKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(
+      this.failedDeliveries,
+      'AwsSolutions-SQS3',
+      "This queue is itself the dead-letter destination: Lambda's on-failure destination of the audit " +
+        'forwarder. Nothing consumes it automatically; an operator replays its records, so it needs no ' +
+        'dead-letter queue of its own.',
+    );
     const role = new LambdaExecutionRole(this, 'ForwarderRole', {
       roleName: props.forwarderRoleName,
       description: 'Copies the tokenizer audit events into the audit log group',
@@ -58,6 +78,20 @@ export class AuditTrail extends Construct {
           sid: 'WriteTheAuditLogGroup',
           actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
           resources: [this.logGroup.logGroupArn],
+        }),
+        // Lambda sends the on-failure record with the function's role, outside the VPC.
+        new PolicyStatement({
+          sid: 'RecordFailedDeliveries',
+          actions: ['sqs:SendMessage'],
+          resources: [this.failedDeliveries.queueArn],
+        }),
+        new PolicyStatement({
+          sid: 'EncryptFailedDeliveries',
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [props.logsKey.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.${Stack.of(this).urlSuffix}` },
+          },
         }),
       ],
     });
@@ -77,6 +111,8 @@ export class AuditTrail extends Construct {
       vpcSubnets: { subnets: props.vpc.isolatedSubnets },
       securityGroups: [props.securityGroup],
       environment: { AUDIT_LOG_GROUP_NAME: props.auditLogGroupName },
+      onFailure: new SqsDestination(this.failedDeliveries),
+      retryAttempts: 2,
     });
     this.forwarder.node.addDependency(role.policy);
     acknowledgeNode22(this.forwarder);

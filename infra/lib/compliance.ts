@@ -24,7 +24,7 @@ export function acknowledge(scope: IConstruct, id: string, reason: string): void
 /**
  * Acknowledges cdk-nag's wildcard finding (AwsSolutions-IAM5) for exactly these resources of `policy`, when
  * their ARNs hold a cross-stack reference. cdk-nag names such a finding after the resolved ARN, which
- * exists only once the references are resolved (the weak reference's output name is generated then), so
+ * exists only once the references are resolved (the export's name is generated then), so
  * the acknowledgement is recorded by a construct validation: it runs after that and before the rule packs,
  * and renders each ARN with cdk-nag's own renderer. Any other wildcard of the policy still fails the synth.
  */

@@ -1,6 +1,25 @@
 import { Aws } from 'aws-cdk-lib';
 import { AccountRootPrincipal, type IPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 
+/** What administering a key takes (key policy side: wildcards are fine there, IAM lists them explicitly). */
+const keyAdministrationActions = [
+  'kms:CreateAlias',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
+];
+
 /**
  * Key administration without any use of the key. No kms:CreateGrant (a grant can hand out use); the account
  * can still rewrite the key policy (kms:PutKeyPolicy): a key nobody can administer cannot be recovered.
@@ -10,24 +29,23 @@ export function keyAdministration(): PolicyStatement {
   return new PolicyStatement({
     sid: 'AccountAdministersButDoesNotUseTheKey',
     principals: [new AccountRootPrincipal()],
-    actions: [
-      'kms:CreateAlias',
-      'kms:Describe*',
-      'kms:Enable*',
-      'kms:List*',
-      'kms:Put*',
-      'kms:Update*',
-      'kms:Revoke*',
-      'kms:Disable*',
-      'kms:Get*',
-      'kms:Delete*',
-      'kms:TagResource',
-      'kms:UntagResource',
-      'kms:ScheduleKeyDeletion',
-      'kms:CancelKeyDeletion',
-      'kms:RotateKeyOnDemand',
-    ],
+    actions: keyAdministrationActions,
     resources: ['*'],
+  });
+}
+
+/**
+ * Key administration, without any use of the key, for the listed principals only (matched by
+ * `aws:PrincipalArn`, so none of them has to exist when the key is created). Any other IAM administrator of
+ * the account can no longer rewrite the key policy to grant itself use.
+ */
+export function keyAdministrationBy(administratorArns: readonly string[]): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'NamedAdministratorsAdministerButDoNotUseTheKey',
+    principals: [new AccountRootPrincipal()],
+    actions: keyAdministrationActions,
+    resources: ['*'],
+    conditions: { ArnEquals: { 'aws:PrincipalArn': [...administratorArns] } },
   });
 }
 

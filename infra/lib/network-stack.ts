@@ -22,7 +22,7 @@ import type { Construct } from 'constructs';
 import { acknowledge } from './compliance.js';
 import { encryptedLogGroup, LogsKey, operationalLogRetention } from './encrypted-logs.js';
 import type { ResourceNames } from './resource-names.js';
-import { orderTableActions, vaultTableActions } from './table-access.js';
+import { forwarderVaultTableActions, orderTableActions, vaultTableActions } from './table-access.js';
 import { executeApiEndpointStatements } from './tokenizer-access.js';
 import { roleArnFromName, type TokenizerClient } from './tokenizer-clients.js';
 import { tokenizerKmsActions } from './vault-key.js';
@@ -32,15 +32,24 @@ export interface NetworkStackProps extends StackProps {
   readonly stageName: string;
   /** The tokenizer's callers: the execute-api endpoint policy lets each invoke only its own routes. */
   readonly tokenizerClients: readonly TokenizerClient[];
+  /** Create API Gateway's account-wide CloudWatch Logs role and set it (replaces the account's current one). */
+  readonly setApiGatewayAccountLogging: boolean;
+  /**
+   * Forwarding is configured (docs/forwarding.md, "In AWS"): add public subnets with NAT gateways (one, or
+   * one per AZ) and private subnets with egress for the forwarder. Without it the VPC has no route out.
+   */
+  readonly forwarding?: { readonly natGatewayPerAz: boolean };
 }
 
 /**
- * The network: a VPC with isolated subnets only (no internet gateway, no NAT) in two availability zones,
+ * The network: a VPC with isolated subnets (no route out) in two availability zones, plus, only when
+ * forwarding is configured, egress subnets behind NAT for the tokenizer's forwarder,
  * flow logs, and the VPC endpoints through which the functions reach AWS. Every endpoint policy lists what
  * the services call and nothing else. The security groups of the functions live here too, next to the
  * endpoint groups they are allowed to reach, so the network owner reviews every allowed flow in one file.
  *
- * Also here: API Gateway's account-level CloudWatch Logs role, needed by both APIs' execution logs.
+ * Also here, on request only (`setApiGatewayAccountLogging`): API Gateway's account-level CloudWatch Logs
+ * role, which both APIs' logs need and which may already be set for the account.
  */
 export class NetworkStack extends Stack {
   readonly vpc: Vpc;
@@ -49,6 +58,8 @@ export class NetworkStack extends Stack {
   readonly tokenizerFunctionSecurityGroup: SecurityGroup;
   readonly orderFunctionSecurityGroup: SecurityGroup;
   readonly auditForwarderSecurityGroup: SecurityGroup;
+  /** The forwarder's group, only when forwarding is configured. */
+  readonly forwarderSecurityGroup: SecurityGroup | undefined;
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
@@ -57,11 +68,31 @@ export class NetworkStack extends Stack {
     this.vpc = new Vpc(this, 'Vpc', {
       ipAddresses: IpAddresses.cidr('10.40.0.0/16'),
       maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'isolated', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 22 }],
+      natGateways: props.forwarding ? (props.forwarding.natGatewayPerAz ? 2 : 1) : 0,
+      // The isolated group stays first, so adding the others later keeps its CIDR blocks (and the functions).
+      subnetConfiguration: [
+        { name: 'isolated', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 22 },
+        ...(props.forwarding
+          ? [
+              { name: 'egress', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
+              { name: 'nat', subnetType: SubnetType.PUBLIC, cidrMask: 26, mapPublicIpOnLaunch: false },
+            ]
+          : []),
+      ],
       restrictDefaultSecurityGroup: true,
     });
     const subnets = { subnetType: SubnetType.PRIVATE_ISOLATED };
+    const egressSubnets = { subnetType: SubnetType.PRIVATE_WITH_EGRESS };
+    for (const natSubnet of this.vpc.publicSubnets) {
+      acknowledge(
+        natSubnet,
+        'PCI.DSS.321-VPCNoUnrestrictedRouteToIGW',
+        'The public subnets hold the NAT gateways only: no function or interface of ours is placed there and ' +
+          'no subnet assigns public addresses, so nothing is reachable from the internet. The NAT gateways ' +
+          'need this route to reach the connections; only the forwarder (its security group: HTTPS only) ' +
+          'uses them, and docs/forwarding.md lists how to filter that egress by domain.',
+      );
+    }
 
     this.addFlowLogs();
 
@@ -75,6 +106,9 @@ export class NetworkStack extends Stack {
       'AuditForwarder',
       'Audit log forwarder Lambda',
     );
+    this.forwarderSecurityGroup = props.forwarding
+      ? this.functionSecurityGroup('Forwarder', 'Tokenizer forwarder Lambda (destinations through NAT)')
+      : undefined;
 
     // DynamoDB: gateway endpoint. Its route uses the regional DynamoDB prefix list, whose ID CloudFormation
     // cannot look up in an environment-agnostic stack; the isolated subnets have no other route out, so
@@ -82,7 +116,8 @@ export class NetworkStack extends Stack {
     const dynamoDb = new GatewayVpcEndpoint(this, 'DynamoDbEndpoint', {
       vpc: this.vpc,
       service: GatewayVpcEndpointAwsService.DYNAMODB,
-      subnets: [subnets],
+      // The egress subnets too: the forwarder's DynamoDB calls stay off the NAT and under this policy.
+      subnets: props.forwarding ? [subnets, egressSubnets] : [subnets],
     });
     const tokenizerRoleArn = roleArnFromName(names.tokenizerRole);
     const orderRoleArn = roleArnFromName(names.orderServiceRole);
@@ -107,10 +142,33 @@ export class NetworkStack extends Stack {
     for (const group of [this.tokenizerFunctionSecurityGroup, this.orderFunctionSecurityGroup]) {
       group.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'HTTPS to DynamoDB through the gateway endpoint');
     }
+    const forwarderRoleArn = roleArnFromName(names.tokenizerForwarderRole);
+    if (this.forwarderSecurityGroup) {
+      dynamoDb.addToPolicy(
+        new PolicyStatement({
+          sid: 'ForwarderReadsAndSpendsVaultItems',
+          principals: [new StarPrincipal()],
+          actions: forwarderVaultTableActions,
+          resources: [this.tableArn(names.tokenVaultTable)],
+          conditions: { ArnEquals: { 'aws:PrincipalArn': forwarderRoleArn } },
+        }),
+      );
+      // In the egress subnets "anywhere" is the internet (through NAT): the connections' destinations and
+      // Secrets Manager; DynamoDB still goes through the gateway endpoint. See docs/forwarding.md for
+      // filtering this egress by domain.
+      this.forwarderSecurityGroup.addEgressRule(
+        Peer.anyIpv4(),
+        Port.tcp(443),
+        'HTTPS to the connections, Secrets Manager (NAT) and DynamoDB (gateway endpoint)',
+      );
+    }
 
-    // KMS: only the tokenizer, only on the vault key (matched by alias: its ID is not known here).
+    // KMS: only the tokenizer role, on this account's keys. The key is not named here: its ID is not known to
+    // this stack, and `kms:ResourceAliases` is documented for IAM policies, not endpoint policies. The vault
+    // key's own policy limits the role, the encryption context and the endpoint (aws:SourceVpce).
     this.kmsEndpoint = this.interfaceEndpoint('KmsEndpoint', InterfaceVpcEndpointAwsService.KMS, [
       this.tokenizerFunctionSecurityGroup,
+      ...(this.forwarderSecurityGroup ? [this.forwarderSecurityGroup] : []),
     ]);
     this.kmsEndpoint.addToPolicy(
       new PolicyStatement({
@@ -118,12 +176,20 @@ export class NetworkStack extends Stack {
         principals: [new StarPrincipal()],
         actions: tokenizerKmsActions,
         resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
-        conditions: {
-          ArnEquals: { 'aws:PrincipalArn': tokenizerRoleArn },
-          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': names.vaultKeyAlias },
-        },
+        conditions: { ArnEquals: { 'aws:PrincipalArn': tokenizerRoleArn } },
       }),
     );
+    if (this.forwarderSecurityGroup) {
+      this.kmsEndpoint.addToPolicy(
+        new PolicyStatement({
+          sid: 'ForwarderDecryptsVaultValues',
+          principals: [new StarPrincipal()],
+          actions: ['kms:Decrypt'],
+          resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
+          conditions: { ArnEquals: { 'aws:PrincipalArn': forwarderRoleArn } },
+        }),
+      );
+    }
 
     // CloudWatch Logs: only the audit forwarder, only into the audit log group. (Lambda's own logs are
     // shipped by the Lambda service, not through the VPC.)
@@ -142,6 +208,33 @@ export class NetworkStack extends Stack {
       }),
     );
 
+    // X-Ray: the traced functions (active tracing) send their trace segments, and nothing else, through it.
+    const tracedFunctions: (readonly [SecurityGroup, string])[] = [
+      [this.tokenizerFunctionSecurityGroup, names.tokenizerRole],
+      [this.orderFunctionSecurityGroup, names.orderServiceRole],
+      [this.auditForwarderSecurityGroup, names.auditForwarderRole],
+      ...(this.forwarderSecurityGroup
+        ? [[this.forwarderSecurityGroup, names.tokenizerForwarderRole] as const]
+        : []),
+    ];
+    const xRay = this.interfaceEndpoint(
+      'XRayEndpoint',
+      InterfaceVpcEndpointAwsService.XRAY,
+      tracedFunctions.map(([group]) => group),
+    );
+    xRay.addToPolicy(
+      new PolicyStatement({
+        sid: 'TracedFunctionsSendTraces',
+        principals: [new StarPrincipal()],
+        // The two actions support no resource-level permissions.
+        actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: { 'aws:PrincipalArn': tracedFunctions.map(([, role]) => roleArnFromName(role)) },
+        },
+      }),
+    );
+
     // execute-api: the tokenizer's callers, each on its own routes. Private DNS makes the private API answer
     // on https://{api-id}.execute-api.{region}.amazonaws.com inside the VPC.
     this.executeApiEndpoint = this.interfaceEndpoint(
@@ -157,7 +250,7 @@ export class NetworkStack extends Stack {
       this.executeApiEndpoint.addToPolicy(statement);
     }
 
-    this.addApiGatewayLoggingRole();
+    if (props.setApiGatewayAccountLogging) this.addApiGatewayLoggingRole();
   }
 
   private tableArn(tableName: string): string {
@@ -242,7 +335,10 @@ export class NetworkStack extends Stack {
     const executionLogGroups = `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:API-Gateway-Execution-Logs_*`;
     const role = new Role(this, 'ApiGatewayLoggingRole', {
       description: 'API Gateway execution logging (account setting)',
-      assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
+      // Confused-deputy guard: API Gateway assumes it for this account's APIs only.
+      assumedBy: new ServicePrincipal('apigateway.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
     });
     const policy = new ManagedPolicy(this, 'ApiGatewayLoggingPolicy', {
       description: 'API Gateway writes execution logs into API-Gateway-Execution-Logs_* only',

@@ -31,7 +31,7 @@ export class ResourceNames {
   get customerOrderTable(): string {
     return `${this.prefix}-customer-orders`;
   }
-  /** Alias of the vault key; the KMS endpoint policy matches it with `kms:ResourceAliases`. */
+  /** Alias of the vault key (for operators; no policy matches it). */
   get vaultKeyAlias(): string {
     return `alias/${this.prefix}/token-vault`;
   }
@@ -45,7 +45,15 @@ export class ResourceNames {
   get orderServiceRole(): string {
     return `${this.prefix}-order-service-${Aws.REGION}`;
   }
+  /** Administers the vault key (never uses it); assumed with MFA. */
+  get vaultKeyAdministratorRole(): string {
+    return `${this.prefix}-vault-key-admin-${Aws.REGION}`;
+  }
   get auditForwarderRole(): string {
     return `${this.prefix}-audit-forwarder-${Aws.REGION}`;
+  }
+  /** The tokenizer's forward operation (docs/forwarding.md, "In AWS"). */
+  get tokenizerForwarderRole(): string {
+    return `${this.prefix}-tokenizer-forwarder-${Aws.REGION}`;
   }
 }

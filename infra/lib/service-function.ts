@@ -8,7 +8,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
 import { acknowledge } from './compliance.js';
-import { lambdaBundling } from './lambda-bundling.js';
+import { lambdaBundling, lambdaEsbuildArgs } from './lambda-bundling.js';
 import type { LambdaExecutionRole } from './lambda-execution-role.js';
 
 /** The monorepo root: NodejsFunction's project root and lock file live there. */
@@ -31,8 +31,13 @@ export interface ServiceFunctionProps {
   readonly logGroup: ILogGroup;
   readonly vpc: IVpc;
   readonly securityGroup: ISecurityGroup;
+  /** The VPC's isolated subnets unless stated (only the forwarder has egress: docs/forwarding.md). */
+  readonly subnets?: 'isolated' | 'egress';
+  /** Files copied next to the bundle (read at start-up from /var/task/<name>), absolute source paths. */
+  readonly bundledFiles?: readonly { readonly source: string; readonly name: string }[];
   readonly environment: Record<string, string>;
-  readonly reservedConcurrentExecutions: number;
+  /** None when undefined: reservations are opt-in (DeploymentConfig.reservedConcurrency). */
+  readonly reservedConcurrentExecutions?: number;
   readonly memorySize: number;
   readonly timeout: Duration;
 }
@@ -40,7 +45,8 @@ export interface ServiceFunctionProps {
 /**
  * A service's Lambda function, the same way for every service: Node.js 22 on arm64, an ESM bundle made by
  * esbuild on this machine (no Docker), the AWS SDK bundled too (its version is the lock file's, not the
- * runtime's), in the VPC's isolated subnets, active tracing, a log group of our own, reserved concurrency.
+ * runtime's), in the VPC's isolated subnets, active tracing, a log group of our own, reserved concurrency
+ * when asked for.
  */
 export class ServiceFunction extends Construct {
   readonly function: NodejsFunction;
@@ -67,9 +73,14 @@ export class ServiceFunction extends Construct {
       tracing: Tracing.ACTIVE,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       vpc: props.vpc,
-      vpcSubnets: { subnets: props.vpc.isolatedSubnets },
+      vpcSubnets: {
+        subnets: props.subnets === 'egress' ? props.vpc.privateSubnets : props.vpc.isolatedSubnets,
+      },
       securityGroups: [props.securityGroup],
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: {
+        ...(lambdaBundling.nodeOptions ? { NODE_OPTIONS: lambdaBundling.nodeOptions } : {}),
+        ...props.environment,
+      },
       projectRoot: repositoryRoot,
       depsLockFilePath: join(repositoryRoot, 'package-lock.json'),
       bundling: {
@@ -79,7 +90,9 @@ export class ServiceFunction extends Construct {
         sourceMap: lambdaBundling.sourceMap,
         mainFields: [...lambdaBundling.mainFields],
         banner: lambdaBundling.banner,
+        esbuildArgs: lambdaEsbuildArgs(),
         externalModules: [],
+        commandHooks: bundledFilesHooks(props.bundledFiles ?? []),
       },
     });
     // The function must not be created before its role can create network interfaces and write logs.
@@ -97,6 +110,17 @@ export function acknowledgeNode22(scope: IConstruct): void {
       'tested for (ARCHITECTURE.md); it is supported by Lambda until its 2027 deprecation. Moving to a newer ' +
       'runtime is a deliberate upgrade of every service and their tests, not an infrastructure default.',
   );
+}
+
+/** Copies each file into the bundle's directory after esbuild ran (local bundling runs these in a shell). */
+function bundledFilesHooks(files: readonly { source: string; name: string }[]) {
+  const quoted = (path: string) => `'${path.replace(/'/g, `'\\''`)}'`;
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) =>
+      files.map(({ source, name }) => `cp ${quoted(source)} ${quoted(join(outputDir, name))}`),
+  };
 }
 
 function requireEntry(entry: string, id: string): string {

@@ -17,6 +17,16 @@ export const vaultTableActions = [
 ];
 
 /**
+ * What the forwarder does with the vault table: forward detokenizes (GetItem / BatchGetItem) and spends a
+ * use with a conditional UpdateItem. It never writes, deletes or probes readiness (the tokenizer serves that).
+ */
+export const forwarderVaultTableActions = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:UpdateItem',
+];
+
+/**
  * order-service/src/adapters/dynamodb-order-store.ts: reads, conditional puts and updates, the conditional
  * delete of a lapsed reservation, and the readiness DescribeTable.
  */

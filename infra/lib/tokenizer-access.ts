@@ -18,8 +18,13 @@ export const tokenizerPermissions = [
   'detokenize:masked',
   'metadata:read',
   'delete',
+  'verify',
+  // Lifts a token's verify lock: the security team's.
+  'verify:reset',
 ] as const;
-export type TokenizerPermission = (typeof tokenizerPermissions)[number];
+/** Forwarding through one connection (`forward:payments`): one permission per connection, never a wildcard. */
+export type ForwardPermission = `forward:${string}`;
+export type TokenizerPermission = (typeof tokenizerPermissions)[number] | ForwardPermission;
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
@@ -30,9 +35,11 @@ export interface TokenizerRoute {
   readonly path: string;
   /**
    * A caller needs one of these (as tokenizer-service/src/http/operation-access.ts decides); empty for the
-   * health probes, open to every listed principal.
+   * health probes, open to every listed principal, and for forward, whose permission names the connection.
    */
   readonly anyOf: readonly TokenizerPermission[];
+  /** Forward: the `{connection}` path parameter names the permission (`forward:<connection>`). */
+  readonly perConnection?: true;
 }
 
 /**
@@ -63,6 +70,20 @@ export const tokenizerRoutes: readonly TokenizerRoute[] = [
   },
   { operationId: 'getTokenMetadata', method: 'GET', path: '/v1/tokens/{token}', anyOf: ['metadata:read'] },
   { operationId: 'deleteToken', method: 'DELETE', path: '/v1/tokens/{token}', anyOf: ['delete'] },
+  { operationId: 'verify', method: 'POST', path: '/v1/tokens/{token}/verify', anyOf: ['verify'] },
+  {
+    operationId: 'resetVerifyLock',
+    method: 'DELETE',
+    path: '/v1/tokens/{token}/verify-lock',
+    anyOf: ['verify:reset'],
+  },
+  {
+    operationId: 'forward',
+    method: 'POST',
+    path: '/v1/connections/{connection}/forward',
+    anyOf: [],
+    perConnection: true,
+  },
   { operationId: 'live', method: 'GET', path: '/health/live', anyOf: [] },
   { operationId: 'ready', method: 'GET', path: '/health/ready', anyOf: [] },
 ];
@@ -75,20 +96,50 @@ export interface TokenizerPrincipal {
   readonly roleArn: string;
   readonly tenant: string;
   readonly permissions: readonly TokenizerPermission[];
+  /**
+   * The routes it calls, each allowed by its permissions: the only routes the resource policy and the
+   * execute-api endpoint policy let it invoke (a permission may allow more, e.g. `tokenize` the batch route).
+   */
+  readonly calls: readonly TokenizerRoute[];
 }
 
-/** The routes a principal may call: those its permissions allow, plus the health probes. */
+/**
+ * The routes a principal may call: those its permissions allow, plus the health probes; forward once per
+ * connection it holds `forward:<connection>` for (see forwardRoute).
+ */
 export function routesFor(principal: TokenizerPrincipal): TokenizerRoute[] {
-  return tokenizerRoutes.filter(
-    (r) => r.anyOf.length === 0 || r.anyOf.some((permission) => principal.permissions.includes(permission)),
-  );
+  return tokenizerRoutes.flatMap((r) => {
+    if (r.perConnection) {
+      return principal.permissions
+        .filter((p) => p.startsWith(forwardPrefix))
+        .map((p) => forwardRoute(p.slice(forwardPrefix.length)));
+    }
+    return r.anyOf.length === 0 || r.anyOf.some((permission) => principal.permissions.includes(permission))
+      ? [r]
+      : [];
+  });
+}
+
+const forwardPrefix = 'forward:';
+
+/** Forward through one connection: the route with its `{connection}` filled, guarded by `forward:<connection>`. */
+export function forwardRoute(connection: string): TokenizerRoute {
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(connection))
+    throw new Error(`Invalid connection name "${connection}"`);
+  const template = tokenizerRoutes.find((r) => r.perConnection) as TokenizerRoute;
+  return {
+    operationId: template.operationId,
+    method: template.method,
+    path: template.path.replace('{connection}', connection),
+    anyOf: [`${forwardPrefix}${connection}`],
+  };
 }
 
 /** Throws unless every route in `routes` is allowed by the principal's permissions. */
 export function assertRoutesAllowed(principal: TokenizerPrincipal, routes: readonly TokenizerRoute[]): void {
-  const allowed = new Set(routesFor(principal));
+  const allowed = routesFor(principal);
   for (const route of routes) {
-    if (!allowed.has(route)) {
+    if (!allowed.some((r) => r.method === route.method && r.path === route.path)) {
       throw new Error(
         `Principal "${principal.name}" calls ${route.method} ${route.path}, which its permissions ` +
           `(${principal.permissions.join(', ')}) do not allow`,
@@ -150,7 +201,7 @@ export interface ResourcePolicyOptions {
  * policy or the resource policy allows it, so the explicit denies carry the guarantees:
  * 1. nothing that does not come through the VPC endpoint;
  * 2. no principal outside the list;
- * 3. no principal outside the routes of its own permissions.
+ * 3. no principal outside the routes it calls (its `calls`, each allowed by its permissions).
  * Principals are matched with `aws:PrincipalArn` conditions rather than `Principal` elements: a role of the
  * application stack does not exist yet when this stack deploys first, and a condition needs no lookup.
  */
@@ -177,10 +228,10 @@ export function tokenizerResourcePolicy(options: ResourcePolicyOptions): PolicyD
     }),
   ];
   for (const principal of principals) {
-    const routes = routesFor(principal).map((r) => resourcePolicyRouteArn(stageName, r));
+    const routes = principal.calls.map((r) => resourcePolicyRouteArn(stageName, r));
     statements.push(
       new PolicyStatement({
-        sid: `Deny${statementId(principal.name)}OutsideItsPermissions`,
+        sid: `Deny${statementId(principal.name)}OutsideItsRoutes`,
         effect: Effect.DENY,
         principals: [new StarPrincipal()],
         actions: ['execute-api:Invoke'],
@@ -203,8 +254,8 @@ export function tokenizerResourcePolicy(options: ResourcePolicyOptions): PolicyD
 }
 
 /**
- * Statements of the execute-api VPC endpoint policy: each principal may invoke its own routes on any API of
- * this account and region (the API id is not known to the network stack, which deploys first).
+ * Statements of the execute-api VPC endpoint policy: each principal may invoke the routes it calls on any API
+ * of this account and region (the API id is not known to the network stack, which deploys first).
  */
 export function executeApiEndpointStatements(options: {
   readonly principals: readonly TokenizerPrincipal[];
@@ -219,7 +270,7 @@ export function executeApiEndpointStatements(options: {
         sid: `Invoke${statementId(principal.name)}Routes`,
         principals: [new StarPrincipal()],
         actions: ['execute-api:Invoke'],
-        resources: routesFor(principal).map(
+        resources: principal.calls.map(
           (r) => `${options.executeApiArnPrefix}:*/${options.stageName}/${r.method}${invokePath(r)}`,
         ),
         conditions: { ArnEquals: { 'aws:PrincipalArn': principal.roleArn } },
@@ -245,5 +296,7 @@ function validatePrincipals(principals: readonly TokenizerPrincipal[]): void {
       throw new Error(`Tokenizer principal "${p.name}" has an invalid tenant "${p.tenant}"`);
     }
     if (p.permissions.length === 0) throw new Error(`Tokenizer principal "${p.name}" has no permissions`);
+    if (p.calls.length === 0) throw new Error(`Tokenizer principal "${p.name}" calls no route`);
+    assertRoutesAllowed(p, p.calls);
   }
 }

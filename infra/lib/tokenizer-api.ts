@@ -15,6 +15,11 @@ import { type TokenizerPrincipal, tokenizerResourcePolicy, tokenizerRoutes } fro
 
 export interface TokenizerApiProps {
   readonly handler: IFunction;
+  /**
+   * The forwarder: the forward route's only integration. Without it (no connections configured) the API
+   * has no forward route at all.
+   */
+  readonly forwardHandler?: IFunction;
   readonly principals: readonly TokenizerPrincipal[];
   readonly vpcEndpoint: IInterfaceVpcEndpoint;
   readonly stageName: string;
@@ -53,10 +58,16 @@ export class TokenizerApi extends Construct {
     this.api.node.tryRemoveChild('Endpoint');
 
     const integration = new LambdaIntegration(props.handler, { proxy: true, allowTestInvoke: false });
+    const forwardIntegration =
+      props.forwardHandler &&
+      new LambdaIntegration(props.forwardHandler, { proxy: true, allowTestInvoke: false });
     for (const route of tokenizerRoutes) {
+      const routeIntegration = route.operationId === 'forward' ? forwardIntegration : integration;
+      if (!routeIntegration) continue;
       const resource = this.api.root.resourceForPath(route.path);
       this.methods.push(
-        resource.addMethod(route.method, integration, {
+        // Each method's invoke permission names that method only: the forwarder can be invoked by forward alone.
+        resource.addMethod(route.method, routeIntegration, {
           authorizationType: AuthorizationType.IAM,
           operationName: route.operationId,
         }),
@@ -81,8 +92,8 @@ export class TokenizerApi extends Construct {
       this.api,
       'AwsSolutions-APIG3',
       'PRIVATE API: no internet path exists (execute-api VPC endpoint only, resource policy denies every ' +
-        'other source) and only listed IAM roles may call it; stage throttling and reserved concurrency cap ' +
-        'the rate. The public order API, the only internet entry point, has the web ACL.',
+        'other source) and only listed IAM roles may call it; stage throttling (and reserved concurrency ' +
+        'when enabled) caps the rate. The public order API, the only internet entry point, has the web ACL.',
     );
     acknowledge(
       this.api,

@@ -6,12 +6,15 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { AuditTrail } from './audit-trail.js';
 import { encryptedLogGroup, LogsKey, operationalLogRetention } from './encrypted-logs.js';
+import type { ForwardingConfig } from './forwarding-config.js';
 import { LambdaExecutionRole } from './lambda-execution-role.js';
+import { metricsNamespace, ServiceObservability } from './observability.js';
 import type { ResourceNames } from './resource-names.js';
 import { type LambdaCodeMode, ServiceFunction } from './service-function.js';
 import { vaultTableActions } from './table-access.js';
 import { authorizationPolicy, type TokenizerPrincipal } from './tokenizer-access.js';
 import { TokenizerApi } from './tokenizer-api.js';
+import { forwarderExecutionRole, TokenizerForwarder } from './tokenizer-forwarder.js';
 import { VaultKey } from './vault-key.js';
 
 export interface TokenizerStackProps extends StackProps {
@@ -22,11 +25,14 @@ export interface TokenizerStackProps extends StackProps {
   readonly kmsEndpoint: IInterfaceVpcEndpoint;
   readonly functionSecurityGroup: ISecurityGroup;
   readonly auditForwarderSecurityGroup: ISecurityGroup;
+  /** Forwarding in AWS: the connections and the forwarder's group (egress subnets); none without connections. */
+  readonly forwarding?: { readonly config: ForwardingConfig; readonly securityGroup: ISecurityGroup };
   /** Who may call the tokenizer: feeds both AUTHORIZATION_POLICY and the API's resource policy. */
   readonly principals: readonly TokenizerPrincipal[];
   readonly stageName: string;
   readonly logLevel: string;
-  readonly reservedConcurrency: { readonly tokenizer: number; readonly auditForwarder: number };
+  /** Reserved concurrency of each function; none when undefined (see DeploymentConfig). */
+  readonly reservedConcurrency: { readonly tokenizer?: number; readonly auditForwarder?: number };
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
   /** Deterministic tokenizations one principal may make per minute (DETERMINISTIC_TOKENIZATIONS_PER_MINUTE). */
   readonly deterministicTokenizationsPerMinute: number;
@@ -43,7 +49,10 @@ export class TokenizerStack extends Stack {
   readonly vaultKey: VaultKey;
   readonly tokenizerRole: LambdaExecutionRole;
   readonly tokenizer: ServiceFunction;
+  /** The forward operation's function, only when connections are configured. */
+  readonly forwarder: TokenizerForwarder | undefined;
   readonly auditTrail: AuditTrail;
+  readonly observability: ServiceObservability;
 
   constructor(scope: Construct, id: string, props: TokenizerStackProps) {
     super(scope, id, props);
@@ -55,6 +64,15 @@ export class TokenizerStack extends Stack {
       key: logsKey.key,
       retention: operationalLogRetention,
     });
+
+    // Made before the vault key, whose policy names it.
+    const forwarderRole =
+      props.forwarding &&
+      forwarderExecutionRole(this, 'ForwarderRole', {
+        names,
+        forwarding: props.forwarding.config,
+        logGroup: functionLogs,
+      });
 
     this.tokenizerRole = new LambdaExecutionRole(this, 'TokenizerRole', {
       roleName: names.tokenizerRole,
@@ -79,8 +97,10 @@ export class TokenizerStack extends Stack {
     this.vaultKey = new VaultKey(this, 'VaultKey', {
       alias: names.vaultKeyAlias,
       tokenizerRole: this.tokenizerRole.role,
+      forwarderRole: forwarderRole?.role,
       vaultTableName: names.tokenVaultTable,
       kmsVpcEndpointId: props.kmsEndpoint.vpcEndpointId,
+      administratorRoleName: names.vaultKeyAdministratorRole,
     });
 
     this.vaultTable = new Table(this, 'VaultTable', {
@@ -95,6 +115,15 @@ export class TokenizerStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    const tokenizerEnvironment = {
+      TOKEN_VAULT_TABLE_NAME: this.vaultTable.tableName,
+      KMS_KEY_ARN: this.vaultKey.key.keyArn,
+      LOG_LEVEL: props.logLevel,
+      AUTHORIZATION_POLICY: this.toJsonString(authorizationPolicy(props.principals)),
+      DETERMINISTIC_TOKENIZATIONS_PER_MINUTE: String(props.deterministicTokenizationsPerMinute),
+      METRICS_NAMESPACE: metricsNamespace(names),
+      METRICS_SERVICE_NAME: 'tokenizer',
+    };
     this.tokenizer = new ServiceFunction(this, 'Tokenizer', {
       entry: 'tokenizer-service/src/lambda.ts',
       description: 'Tokenizer service (Fastify on Lambda)',
@@ -106,14 +135,20 @@ export class TokenizerStack extends Stack {
       reservedConcurrentExecutions: props.reservedConcurrency.tokenizer,
       memorySize: 1024,
       timeout: Duration.seconds(10),
-      environment: {
-        TOKEN_VAULT_TABLE_NAME: this.vaultTable.tableName,
-        KMS_KEY_ARN: this.vaultKey.key.keyArn,
-        LOG_LEVEL: props.logLevel,
-        AUTHORIZATION_POLICY: this.toJsonString(authorizationPolicy(props.principals)),
-        DETERMINISTIC_TOKENIZATIONS_PER_MINUTE: String(props.deterministicTokenizationsPerMinute),
-      },
+      environment: tokenizerEnvironment,
     });
+    this.forwarder =
+      props.forwarding && forwarderRole
+        ? new TokenizerForwarder(this, 'Forwarder', {
+            codeMode: props.codeMode,
+            role: forwarderRole,
+            forwarding: props.forwarding.config,
+            vpc: props.vpc,
+            securityGroup: props.forwarding.securityGroup,
+            logGroup: functionLogs,
+            environment: tokenizerEnvironment,
+          })
+        : undefined;
 
     this.auditTrail = new AuditTrail(this, 'AuditTrail', {
       source: functionLogs,
@@ -127,11 +162,31 @@ export class TokenizerStack extends Stack {
 
     this.api = new TokenizerApi(this, 'TokenizerApi', {
       handler: this.tokenizer.function,
+      forwardHandler: this.forwarder?.function.function,
       principals: props.principals,
       vpcEndpoint: props.executeApiEndpoint,
       stageName: props.stageName,
       logsKey: logsKey.key,
       throttling: props.throttling,
+    });
+
+    this.observability = new ServiceObservability(this, 'Observability', {
+      names,
+      serviceName: 'tokenizer',
+      function: this.tokenizer.function,
+      stage: this.api.api.deploymentStage,
+      topicKey: logsKey.key,
+      p99DurationThresholdMs: 1_000,
+      dependencyAlarms: [
+        { dependency: 'kms', label: 'Kms' },
+        { dependency: 'store', label: 'DynamoDb' },
+      ],
+      operationsByOutcome: ['tokenize', 'tokenizeBatch', 'detokenize', 'forward', 'verify'],
+      counters: ['KmsCalls', 'DataKeyCacheHits', 'DataKeyCacheMisses'],
+      auditForwarder: {
+        function: this.auditTrail.forwarder,
+        deadLetterQueue: this.auditTrail.failedDeliveries,
+      },
     });
 
     new CfnOutput(this, 'TokenizerApiUrl', {

@@ -13,7 +13,10 @@ t.test('defaults', async (t) => {
     prefix: 'tokenization',
     logLevel: 'info',
     stageName: 'prod',
-    reservedConcurrency: { tokenizer: 20, order: 20, auditForwarder: 2 },
+    reservedConcurrency: undefined,
+    selfSignUp: true,
+    setApiGatewayAccountLogging: false,
+    corsAllowedOrigins: [],
     wafRateLimitPer5Minutes: 500,
     throttling: { rateLimit: 50, burstLimit: 100 },
     deterministicTokenizationsPerMinute: 60,
@@ -24,14 +27,31 @@ t.test('context overrides, including -c strings', async (t) => {
   const config = configOf({
     'tokenization:prefix': 'acme-pay',
     'tokenization:logLevel': 'debug',
+    'tokenization:reserveConcurrency': 'true',
     'tokenization:tokenizerReservedConcurrency': '5',
     'tokenization:wafRateLimitPer5Minutes': 100,
     'tokenization:deterministicTokenizationsPerMinute': '120',
+    'tokenization:selfSignUp': 'false',
+    'tokenization:setApiGatewayAccountLogging': true,
+    'tokenization:corsAllowedOrigins': 'https://shop.example.com, http://localhost:5173',
   });
+  t.same(config.selfSignUp, false);
+  t.same(config.setApiGatewayAccountLogging, true);
+  t.same(config.corsAllowedOrigins, ['https://shop.example.com', 'http://localhost:5173']);
+  t.same(
+    configOf({ 'tokenization:corsAllowedOrigins': ['https://a.example.com'] }).corsAllowedOrigins,
+    ['https://a.example.com'],
+    'a JSON list in cdk.json',
+  );
   t.equal(config.deterministicTokenizationsPerMinute, 120);
   t.equal(config.prefix, 'acme-pay');
   t.equal(config.logLevel, 'debug');
-  t.equal(config.reservedConcurrency.tokenizer, 5);
+  t.same(config.reservedConcurrency, { tokenizer: 5, order: 20, auditForwarder: 2 });
+  t.equal(
+    configOf({ 'tokenization:tokenizerReservedConcurrency': 5 }).reservedConcurrency,
+    undefined,
+    'the numbers alone reserve nothing: reserveConcurrency opts in',
+  );
   t.equal(config.wafRateLimitPer5Minutes, 100);
 });
 
@@ -39,7 +59,25 @@ t.test('bad values fail naming the context key', async (t) => {
   t.throws(() => configOf({ 'tokenization:prefix': 'Acme' }), /tokenization:prefix/);
   t.throws(() => configOf({ 'tokenization:logLevel': 'loud' }), /tokenization:logLevel/);
   t.throws(() => configOf({ 'tokenization:stageName': 'prod/v1' }), /tokenization:stageName/);
-  t.throws(() => configOf({ 'tokenization:orderReservedConcurrency': 0 }), /orderReservedConcurrency/);
+  t.throws(
+    () => configOf({ 'tokenization:reserveConcurrency': true, 'tokenization:orderReservedConcurrency': 0 }),
+    /orderReservedConcurrency/,
+  );
+  t.throws(
+    () => configOf({ 'tokenization:reserveConcurrency': 'yes' }),
+    /reserveConcurrency" must be true or false/,
+  );
+  for (const origins of [
+    '*',
+    'https://*.example.com',
+    'http://shop.example.com',
+    'https://shop.example.com/app',
+  ])
+    t.throws(
+      () => configOf({ 'tokenization:corsAllowedOrigins': origins }),
+      /tokenization:corsAllowedOrigins/,
+      `origin ${origins} refused`,
+    );
   t.throws(() => configOf({ 'tokenization:throttleRateLimit': 'fast' }), /throttleRateLimit/);
   t.throws(() => configOf({ 'tokenization:prefix': 7 }), /must be a string/);
   for (const bad of [0, 1_000_001, '1.5'])

@@ -54,17 +54,22 @@ const endpointRef = render(endpointConfiguration.VpcEndpointIds[0]);
 
 t.test('the tokenizer API is PRIVATE, bound to the execute-api VPC endpoint', async (t) => {
   t.same(endpointConfiguration.Types, ['PRIVATE']);
-  t.match(endpointRef, new RegExp(`PublishOutputRef${executeApiEndpointId}`));
+  t.match(
+    endpointRef,
+    new RegExp(`^\\$\\{import:tokenization-network:ExportsOutputRef${executeApiEndpointId}`),
+  );
 });
 
 t.test('every tokenizer method uses AWS_IAM, one per contract route, no proxy resource', async (t) => {
   const methods = resourcesOf(tokenizer, 'AWS::ApiGateway::Method').map(([, m]) => m.Properties ?? {});
-  t.equal(methods.length, tokenizerRoutes.length);
+  // Forward exists only with connections configured (test/forwarder.test.ts); this deployment has none.
+  const routes = tokenizerRoutes.filter((r) => r.operationId !== 'forward');
+  t.equal(methods.length, routes.length);
   for (const method of methods) {
     t.equal(method.AuthorizationType, 'AWS_IAM', `${String(method.OperationName)} uses AWS_IAM`);
     t.not(method.HttpMethod, 'ANY');
   }
-  t.same(methods.map((m) => m.OperationName).sort(), tokenizerRoutes.map((r) => r.operationId).sort());
+  t.same(methods.map((m) => m.OperationName).sort(), routes.map((r) => r.operationId).sort());
   const paths = resourcesOf(tokenizer, 'AWS::ApiGateway::Resource').map(([, r]) => r.Properties?.PathPart);
   t.notOk(
     paths.some((p) => String(p).includes('+')),
@@ -114,7 +119,8 @@ t.test('the resource policy denies every principal outside the authorization pol
   }
 });
 
-t.test('each principal is denied the routes its permissions do not grant', async (t) => {
+t.test('each principal is denied every route it does not call', async (t) => {
+  const clients = [orderServiceClient(names)];
   for (const principal of authorizationPolicyPrincipals()) {
     const deny = only(
       resourcePolicy.filter(
@@ -122,10 +128,25 @@ t.test('each principal is denied the routes its permissions do not grant', async
       ),
       `route deny for ${principal.arn}`,
     );
-    const allowed = tokenizerRoutes.filter(
-      (r) => r.anyOf.length === 0 || r.anyOf.some((p) => principal.permissions.includes(p)),
+    const calls =
+      clients.find((c) => renderString(stacks.tokenizer.resolve(c.roleArn)) === principal.arn)?.calls ?? [];
+    t.ok(calls.length > 0, `${principal.arn} is a known client`);
+    t.same(
+      list(deny.NotResource).map(String).sort(),
+      calls.map((r) => `execute-api:/prod/${r.method}${r.path.replace(/\{[^}]+\}/g, '*')}`).sort(),
+      'exactly the routes it calls',
     );
-    t.equal(list(deny.NotResource).length, allowed.length);
+    const allow = only(
+      resourcePolicy.filter(
+        (s) => s.Effect === 'Allow' && render(s.Condition?.ArnEquals?.['aws:PrincipalArn']) === principal.arn,
+      ),
+      `allow for ${principal.arn}`,
+    );
+    t.same(list(allow.Resource).map(String).sort(), list(deny.NotResource).map(String).sort());
+    t.notOk(
+      list(deny.NotResource).some((r) => String(r).includes('/batch') || String(r).includes('/health/')),
+      'not the batch route or the probes, which its permissions would allow but it never calls',
+    );
     t.notOk(
       list(deny.NotResource).some((r) => String(r).includes('GET/v1/tokens')),
       'the order service may not read metadata',
@@ -160,7 +181,7 @@ t.test(
     const roleName = renderString(role.Properties?.RoleName);
     t.equal(policyPrincipal?.arn, `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${roleName}`);
     t.same(policyPrincipal?.tenant, 'orders');
-    t.same(policyPrincipal?.permissions, ['tokenize', 'detokenize', 'delete']);
+    t.same(policyPrincipal?.permissions, ['tokenize', 'verify', 'forward:payments', 'delete']);
     const endpoint = resourcesOf(network, 'AWS::EC2::VPCEndpoint').find(
       ([id]) => id === executeApiEndpointId,
     )?.[1];
@@ -198,10 +219,31 @@ t.test('only the tokenizer role can use the vault key', async (t) => {
       list(statement.Action).every((a) => a === 'kms:CreateGrant');
     t.ok(forVaultTable || grantForDynamoDb, `${statement.Sid}: for the vault table only`);
   }
-  const root = statements.find((s) => s.Sid === 'AccountAdministersButDoesNotUseTheKey');
+  const administration = only(
+    statements.filter((s) => s.Sid === 'NamedAdministratorsAdministerButDoNotUseTheKey'),
+    'administration statement',
+  );
   t.notOk(
-    list(root?.Action).some((a) => cryptoActions.test(a) || a === 'kms:Create*'),
+    list(administration.Action).some((a) => cryptoActions.test(a) || a === 'kms:Create*'),
     'admins cannot use it',
+  );
+  t.same(
+    list(render(administration.Condition?.ArnEquals?.['aws:PrincipalArn'])).map(String),
+    [
+      `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/tokenization-vault-key-admin-\${AWS::Region}`,
+      `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root`,
+      `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-\${AWS::AccountId}-\${AWS::Region}`,
+    ],
+    'administered by the key-administration role, the root user (break-glass) and CloudFormation only',
+  );
+  t.notOk(
+    statements.some(
+      (s) =>
+        JSON.stringify(s.Principal).includes(':root') &&
+        s.Condition?.ArnEquals?.['aws:PrincipalArn'] === undefined &&
+        s.Condition?.StringEquals?.['kms:ViaService'] === undefined,
+    ),
+    'the account is named nowhere without a condition: an IAM administrator cannot grant itself Decrypt',
   );
   t.notOk(
     statements.some((s) => list(s.Action).includes('kms:*')),
@@ -232,10 +274,15 @@ t.test('the order role has no KMS permission and nothing on the vault table or v
     list(render(invoke.Resource))
       .map((arn) => String(arn).replace(/^.*:\$\{[^}]+\}\//, ''))
       .sort(),
-    ['prod/DELETE/v1/tokens/*', 'prod/POST/v1/detokenize', 'prod/POST/v1/tokens'],
-    'only the three routes the order service calls, path parameters as `*`',
+    [
+      'prod/DELETE/v1/tokens/*',
+      'prod/POST/v1/connections/payments/forward',
+      'prod/POST/v1/tokens',
+      'prod/POST/v1/tokens/*/verify',
+    ],
+    'only the four routes the order service calls, path parameters as `*`, forward on payments only',
   );
-  t.same(routesFor(orderServiceClient(names)).length, 6, '(its permissions allow 3 more)');
+  t.same(routesFor(orderServiceClient(names)).length, 7, '(its permissions allow 3 more)');
 });
 
 t.test('the order table key lets the order role in through DynamoDB only', async (t) => {
@@ -329,7 +376,7 @@ t.test('log groups never use the vault key', async (t) => {
 
 t.test('every VPC endpoint has a policy naming what is used through it', async (t) => {
   const endpoints = resourcesOf(network, 'AWS::EC2::VPCEndpoint');
-  t.equal(endpoints.length, 4, 'execute-api, KMS, CloudWatch Logs, DynamoDB');
+  t.equal(endpoints.length, 5, 'execute-api, KMS, CloudWatch Logs, X-Ray, DynamoDB');
   for (const [id, endpoint] of endpoints) {
     const statements = statementsOf(endpoint.Properties?.PolicyDocument);
     t.ok(statements.length > 0, `${id} has a policy`);

@@ -14,6 +14,7 @@ import {
   assertRoutesAllowed,
   authorizationPolicy,
   executeApiEndpointStatements,
+  forwardRoute,
   resourcePolicyRouteArn,
   route,
   routesFor,
@@ -30,6 +31,11 @@ const orders: TokenizerPrincipal = {
   roleArn: 'arn:aws:iam::123456789012:role/tokenization-order-service-eu-west-1',
   tenant: 'orders',
   permissions: ['tokenize', 'detokenize', 'delete'],
+  calls: [
+    route('POST', '/v1/tokens'),
+    route('POST', '/v1/detokenize'),
+    route('DELETE', '/v1/tokens/{token}'),
+  ],
 };
 
 t.test('the route table is the contract: same operations, methods and paths', async (t) => {
@@ -48,14 +54,19 @@ t.test('route permissions are the ones the tokenizer enforces', async (t) => {
   }
 });
 
-t.test('permission names are the authorization policy schema enum', async (t) => {
+t.test('permission names are the authorization policy schema enum, plus forward:<connection>', async (t) => {
   const schema = JSON.parse(
     readFileSync(join(repositoryRoot, 'tokenizer-service', 'authorization-policy.schema.json'), 'utf8'),
-  ) as { definitions: { principal: { properties: { permissions: { items: { enum: string[] } } } } } };
-  t.same(
-    [...tokenizerPermissions].sort(),
-    [...schema.definitions.principal.properties.permissions.items.enum].sort(),
-  );
+  ) as {
+    definitions: {
+      principal: {
+        properties: { permissions: { items: { anyOf: { enum?: string[]; pattern?: string }[] } } };
+      };
+    };
+  };
+  const [names, forward] = schema.definitions.principal.properties.permissions.items.anyOf;
+  t.same([...tokenizerPermissions].sort(), [...(names?.enum ?? [])].sort());
+  t.match(forwardRoute('payments').anyOf[0], new RegExp(forward?.pattern ?? '^$'));
 });
 
 t.test(
@@ -77,17 +88,49 @@ t.test(
     const client = orderServiceClient(names);
     t.same(
       client.calls.map((c) => `${c.method} ${c.path}`),
-      ['POST /v1/tokens', 'POST /v1/detokenize', 'DELETE /v1/tokens/{token}'],
+      [
+        'POST /v1/tokens',
+        'POST /v1/tokens/{token}/verify',
+        'POST /v1/connections/payments/forward',
+        'DELETE /v1/tokens/{token}',
+      ],
     );
-    t.same([...client.permissions], ['tokenize', 'detokenize', 'delete'], 'no metadata:read');
+    t.same(
+      [...client.permissions],
+      ['tokenize', 'verify', 'forward:payments', 'delete'],
+      'no detokenize of any kind, no metadata:read, no verify:reset',
+    );
+    // The tokenizer accepts the generated policy and gives the order role exactly these permissions.
+    const policy = AuthorizationPolicy.parse(
+      JSON.stringify({
+        principals: [{ ...authorizationPolicy([orders]).principals[0], permissions: client.permissions }],
+      }),
+      'test',
+    );
+    const caller = policy.callerFor(orders.roleArn);
+    if (!caller) throw new Error('the order role is in the policy');
+    t.notOk(mayCall(caller, 'detokenize'), 'the tokenizer refuses it detokenize');
+    t.ok(mayCall(caller, 'forward', { connection: 'payments' }), 'it may forward through payments');
+    t.notOk(mayCall(caller, 'forward', { connection: 'other' }), 'and through no other connection');
+    t.ok(mayCall(caller, 'verify'));
+    t.notOk(mayCall(caller, 'resetVerifyLock'));
     const stack = new Stack();
     t.same(
       stack.resolve(client.roleArn),
       stack.resolve(`arn:${stack.partition}:iam::${stack.account}:role/${names.orderServiceRole}`),
     );
     t.same(
-      routesFor(client).map((r) => r.operationId),
-      ['tokenize', 'tokenizeBatch', 'detokenize', 'deleteToken', 'live', 'ready'],
+      routesFor(client).map((r) => `${r.method} ${r.path}`),
+      [
+        'POST /v1/tokens',
+        'POST /v1/tokens/batch',
+        'DELETE /v1/tokens/{token}',
+        'POST /v1/tokens/{token}/verify',
+        'POST /v1/connections/payments/forward',
+        'GET /health/live',
+        'GET /health/ready',
+      ],
+      'its permissions would allow the batch route and the probes too',
     );
   },
 );
@@ -97,6 +140,15 @@ t.test('a client may not call a route its permissions do not allow', async (t) =
   t.doesNotThrow(() => assertRoutesAllowed(orders, [route('POST', '/v1/detokenize')]));
   t.doesNotThrow(() => assertRoutesAllowed(orders, [route('DELETE', '/v1/tokens/{token}')]));
   t.throws(() => route('PUT' as never, '/v1/tokens'), /No tokenizer route/);
+  const payer: TokenizerPrincipal = { ...orders, permissions: ['forward:payments'], calls: [] };
+  t.doesNotThrow(() => assertRoutesAllowed(payer, [forwardRoute('payments')]));
+  t.throws(() => assertRoutesAllowed(payer, [forwardRoute('refunds')]), /do not allow/, 'another connection');
+  t.throws(
+    () => assertRoutesAllowed(payer, [route('POST', '/v1/connections/{connection}/forward')]),
+    /do not allow/,
+    'the forward route without a connection (any connection) is never allowed',
+  );
+  t.throws(() => forwardRoute('../x'), /Invalid connection/);
   const maskedOnly = { ...orders, permissions: ['detokenize:masked'] as const };
   t.ok(
     routesFor(maskedOnly).some((r) => r.operationId === 'detokenize'),
@@ -110,6 +162,7 @@ t.test('deterministic tokenization is granted on its own, never implied by token
     name: 'matcher',
     roleArn: 'arn:aws:iam::123456789012:role/matcher',
     permissions: ['tokenize:deterministic'],
+    calls: [route('POST', '/v1/tokens')],
   };
   t.same(
     routesFor(deterministicOnly).map((r) => r.operationId),
@@ -141,10 +194,16 @@ t.test('the principal list is validated', async (t) => {
   t.throws(() => authorizationPolicy([orders, orders]), /Duplicate/);
   t.throws(() => authorizationPolicy([{ ...orders, tenant: 'Orders!' }]), /invalid tenant/);
   t.throws(() => authorizationPolicy([{ ...orders, permissions: [] }]), /no permissions/);
+  t.throws(() => authorizationPolicy([{ ...orders, calls: [] }]), /calls no route/);
+  t.throws(
+    () => authorizationPolicy([{ ...orders, calls: [route('GET', '/v1/tokens/{token}')] }]),
+    /do not allow/,
+    'a call its permissions do not allow',
+  );
 });
 
 t.test(
-  'resource policy: endpoint deny, unlisted-principal deny, per-principal route deny and allow',
+  'resource policy: endpoint deny, unlisted-principal deny, per-principal deny and allow of exactly the routes it calls',
   async (t) => {
     const stack = new Stack();
     const document = stack.resolve(
@@ -167,20 +226,18 @@ t.test(
       [
         'Deny DenyUnlessThroughTheVpcEndpoint',
         'Deny DenyUnlistedPrincipals',
-        'Deny DenyOrderServiceOutsideItsPermissions',
+        'Deny DenyOrderServiceOutsideItsRoutes',
         'Allow AllowOrderService',
       ],
     );
     const [endpointDeny, principalDeny, routeDeny, allow] = document.Statement;
     t.same(endpointDeny?.Condition, { StringNotEquals: { 'aws:SourceVpce': 'vpce-0123' } });
     t.same(principalDeny?.Condition, { ArnNotEquals: { 'aws:PrincipalArn': [orders.roleArn] } });
+    // Its calls only: not the batch route or the health probes its permissions would also allow.
     const allowed = [
       'execute-api:/prod/POST/v1/tokens',
-      'execute-api:/prod/POST/v1/tokens/batch',
       'execute-api:/prod/POST/v1/detokenize',
       'execute-api:/prod/DELETE/v1/tokens/*',
-      'execute-api:/prod/GET/health/live',
-      'execute-api:/prod/GET/health/ready',
     ];
     t.same(routeDeny?.NotResource, allowed);
     t.same([...((allow?.Resource as string[] | undefined) ?? [])].sort(), [...allowed].sort());
@@ -196,7 +253,7 @@ t.test(
 );
 
 t.test(
-  'execute-api endpoint statements: each principal on its own routes of any API in the account',
+  'execute-api endpoint statements: each principal on the routes it calls, of any API in the account',
   async (t) => {
     const stack = new Stack();
     const [statement] = executeApiEndpointStatements({
@@ -211,7 +268,7 @@ t.test(
       statement?.Resource.includes('arn:aws:execute-api:eu-west-1:123456789012:*/prod/DELETE/v1/tokens/*'),
       'path parameters as `*`',
     );
-    t.equal(statement?.Resource.length, 6);
+    t.equal(statement?.Resource.length, 3, 'its three calls, not the six routes its permissions allow');
     t.same(statement?.Condition, { ArnEquals: { 'aws:PrincipalArn': orders.roleArn } });
   },
 );

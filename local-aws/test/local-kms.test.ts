@@ -15,9 +15,15 @@ import {
   KMS,
   KMSClient,
   type KMSClientConfig,
+  ReEncryptCommand,
 } from '@aws-sdk/client-kms';
 import t, { type Test } from 'tap';
-import { type LocalKms, type LocalKmsOptions, startLocalKms } from '../src/kms/local-kms.js';
+import {
+  type LocalKms,
+  type LocalKmsKey,
+  type LocalKmsOptions,
+  startLocalKms,
+} from '../src/kms/local-kms.js';
 
 async function start(tt: Test, options?: LocalKmsOptions): Promise<LocalKms> {
   const kms = await startLocalKms(options);
@@ -122,6 +128,102 @@ t.test('Decrypt rejects a wrong context, a tampered blob and another key', async
     new DecryptCommand({ CiphertextBlob, EncryptionContext: context, KeyId: kms.keys[0]?.alias }),
   );
   t.equal(ok.KeyId, kms.keyArn);
+});
+
+t.test('ReEncrypt moves a ciphertext to another key and context, checking the source', async (t) => {
+  const kms = await start(t, { keys: 2 });
+  const client = new KMSClient(clientConfig(kms));
+  const [first, second] = kms.keys as [LocalKmsKey, LocalKmsKey];
+  const generated = await client.send(
+    new GenerateDataKeyWithoutPlaintextCommand({
+      KeyId: first.arn,
+      NumberOfBytes: 32,
+      EncryptionContext: context,
+    }),
+  );
+  const CiphertextBlob = generated.CiphertextBlob;
+  if (!CiphertextBlob) throw new Error('no CiphertextBlob');
+  const destinationContext = { ...context, stage: 'active' };
+
+  const moved = await client.send(
+    new ReEncryptCommand({
+      CiphertextBlob,
+      SourceKeyId: first.arn,
+      SourceEncryptionContext: context,
+      DestinationKeyId: second.alias,
+      DestinationEncryptionContext: destinationContext,
+      GrantTokens: ['grant-token-1'],
+    }),
+  );
+  t.match(moved, {
+    SourceKeyId: first.arn,
+    KeyId: second.arn,
+    SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+    DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+  });
+  const original = await client.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: context }));
+  const after = await client.send(
+    new DecryptCommand({ CiphertextBlob: moved.CiphertextBlob, EncryptionContext: destinationContext }),
+  );
+  t.equal(after.KeyId, second.arn);
+  t.same(Buffer.from(after.Plaintext ?? []), Buffer.from(original.Plaintext ?? []), 'same plaintext');
+  const invalid = { name: 'InvalidCiphertextException' };
+  await t.rejects(
+    client.send(new DecryptCommand({ CiphertextBlob: moved.CiphertextBlob, EncryptionContext: context })),
+    invalid,
+    'the source context no longer opens it',
+  );
+  await t.rejects(
+    client.send(
+      new DecryptCommand({
+        CiphertextBlob: moved.CiphertextBlob,
+        EncryptionContext: destinationContext,
+        KeyId: first.arn,
+      }),
+    ),
+    { name: 'IncorrectKeyException' },
+    'it is under the destination key now',
+  );
+
+  const reEncrypt = (input: Partial<ConstructorParameters<typeof ReEncryptCommand>[0]>) =>
+    client.send(
+      new ReEncryptCommand({
+        CiphertextBlob,
+        SourceEncryptionContext: context,
+        DestinationKeyId: first.arn,
+        ...input,
+      }),
+    );
+  await reEncrypt({}); // no SourceKeyId: a symmetric ciphertext names its key, and no destination context
+  await t.rejects(reEncrypt({ SourceEncryptionContext: { ...context, tenant: 'other' } }), invalid);
+  await t.rejects(reEncrypt({ SourceEncryptionContext: undefined }), invalid, 'missing source context');
+  await t.rejects(reEncrypt({ SourceKeyId: second.arn }), { name: 'IncorrectKeyException' });
+  await t.rejects(reEncrypt({ DestinationKeyId: 'alias/nope' }), { name: 'NotFoundException' });
+  await t.rejects(reEncrypt({ DestinationKeyId: '' }), {
+    name: 'ValidationException',
+    message: /DestinationKeyId/,
+  });
+  await t.rejects(reEncrypt({ DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }), {
+    name: 'InvalidKeyUsageException',
+  });
+  await t.rejects(reEncrypt({ GrantTokens: Array.from({ length: 11 }, (_, i) => `grant-${i}`) }), {
+    name: 'ValidationException',
+    message: /GrantTokens/,
+  });
+  t.same(kms.stats(), { GenerateDataKeyWithoutPlaintext: 1, ReEncrypt: 9, Decrypt: 4 });
+
+  kms.setFault({ mode: 'throttle', operations: ['ReEncrypt'] });
+  await t.rejects(reEncrypt({}), { name: 'ThrottlingException' });
+  await client.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: context }));
+  kms.setFault({ mode: 'fail' });
+  await t.rejects(reEncrypt({}), { name: 'KMSInternalException', $metadata: { httpStatusCode: 500 } });
+  kms.setFault({ mode: 'none' });
+  await reEncrypt({});
+  t.same(
+    kms.stats(),
+    { GenerateDataKeyWithoutPlaintext: 1, ReEncrypt: 12, Decrypt: 5 },
+    'faulted calls count',
+  );
 });
 
 t.test('Encrypt/Decrypt round trip and DescribeKey', async (t) => {

@@ -35,9 +35,13 @@ const paths = { cwd: '/home/dev/repo', defaultOut: '/repo/bench-results' };
 
 t.test('options: documented defaults', async (t) => {
   const options = parseBenchOptions([], paths);
-  t.equal(options.durationSeconds, 3);
-  t.equal(options.warmupSeconds, 1);
-  t.same(options.concurrency, [1, 16, 64]);
+  t.equal(options.durationSeconds, 2);
+  t.equal(options.warmupSeconds, 0.5);
+  t.equal(options.passes, 2);
+  t.equal(options.httpClient, 'node-http');
+  t.equal(options.lambdaSeconds, 1.5);
+  t.equal(options.writeDocs, false);
+  t.same(options.concurrency, [1, 16], '64 only when asked for');
   t.same(options.scenarios, [...scenarioNames]);
   t.same(options.baselines, ['floor', 'sample']);
   t.equal(options.coldStartRuns, 5);
@@ -86,6 +90,8 @@ t.test('options: bad values fail with the option named', async (t) => {
     [['--scenarios', 'tokenize,refund'], /--scenarios: unknown "refund"/],
     [['--baselines', 'cloud'], /--baselines/],
     [['--cold-start-runs', '2.5'], /--cold-start-runs/],
+    [['--passes', '0'], /--passes/],
+    [['--http-client', 'curl'], /--http-client: unknown "curl"/],
     [['--turbo'], /turbo/],
     [['positional'], /positional/],
   ];

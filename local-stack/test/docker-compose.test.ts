@@ -22,11 +22,19 @@ import { repositoryRoot } from '../src/stack/local-stack.js';
 
 // Read by the AWS SDK's default credential chain, not by the services' own config.
 const sdkVariables = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+// Read by the tokenizer's config by name pattern: a connection's base URL (CONNECTION_<NAME>_BASE_URL).
+const connectionBaseUrl = /^CONNECTION_[A-Z0-9_]+_BASE_URL$/;
 
 interface ComposeFile {
   services: Record<
     string,
-    { environment?: Record<string, string>; build?: { dockerfile: string }; volumes?: string[] }
+    {
+      environment?: Record<string, string>;
+      build?: { dockerfile?: string; args?: Record<string, string> };
+      volumes?: string[];
+      network_mode?: string;
+      ports?: string[];
+    }
   >;
 }
 
@@ -49,11 +57,38 @@ t.test('every variable a service container gets is one its config accepts', asyn
     );
     t.ok(compose.services[name]?.build, `${name} is built from its Dockerfile`);
     const unknown = Object.keys(environment).filter(
-      (key) => !variables.includes(key) && !sdkVariables.includes(key),
+      (key) =>
+        !variables.includes(key) &&
+        !sdkVariables.includes(key) &&
+        !(name === 'tokenizer' && connectionBaseUrl.test(key)),
     );
     t.same(unknown, [], `${name}: no variable its config does not read`);
     t.doesNotThrow(() => loadConfig(environment), `${name}: its config accepts the values`);
   }
+});
+
+t.test('the tokenizer forwards payments to the processor stand-in on its own loopback', async (t) => {
+  const compose = parse(await readFile(composeFile, 'utf8'), { merge: true }) as ComposeFile;
+  const processor = compose.services['payment-processor'];
+  const tokenizer = compose.services.tokenizer;
+  t.same(
+    processor?.build?.args,
+    { SERVICE: 'local-aws', ENTRY: 'src/payment-processor/main.ts', PORT: '4600' },
+    'built from the same Dockerfile, running its main',
+  );
+  t.equal(processor?.network_mode, 'service:tokenizer', "in the tokenizer's network namespace");
+  const port = processor?.environment?.PAYMENT_PROCESSOR_PORT;
+  t.equal(tokenizer?.environment?.CONNECTION_PAYMENTS_BASE_URL, `http://127.0.0.1:${port}`);
+  t.equal(tokenizer?.environment?.CONNECTIONS_FILE, '/config/connections.json');
+  t.ok(
+    tokenizer?.ports?.includes(`127.0.0.1:${port}:${port}`),
+    "its port published by the tokenizer's service",
+  );
+  t.equal(
+    processor?.environment?.PAYMENT_PROCESSOR_API_KEY_FILE,
+    '/config/payment-processor-api-key',
+    'the dev-only key the connection sends',
+  );
 });
 
 t.test('the order service signs with the local credentials of its principal', async (t) => {

@@ -1,7 +1,8 @@
 // `npm start` keeps every part of the local stack off the network: DynamoDB Local (the vault table),
-// the local KMS, cognito-local and the two services each listen on loopback only. Checked on every TCP
-// listener the stack's processes own (read from /proc, not just the configured ports), and by connecting
-// to each through a non-loopback address of this machine (refused) and through 127.0.0.1 (accepted).
+// the local KMS, cognito-local, the payment processor stand-in and the two services each listen on
+// loopback only. Checked on every TCP listener the stack's processes own (read from /proc, not just the
+// configured ports), and by connecting to each through a non-loopback address of this machine (refused)
+// and through 127.0.0.1 (accepted).
 
 import { freePort } from '@tokenization/local-aws/dynamodb-local';
 import t from 'tap';
@@ -42,6 +43,7 @@ t.test(
       COGNITO_PORT: await freePort(),
       TOKENIZER_PORT: await freePort(),
       ORDER_PORT: await freePort(),
+      PAYMENT_PROCESSOR_PORT: await freePort(),
     };
     const settings = localStackSettings(
       [],
@@ -50,7 +52,8 @@ t.test(
     const stack = await startLocalStack({ ...settings, writeOutputs: false });
     t.teardown(() => stack.stop());
 
-    // The local KMS runs inside this process; the other parts are child processes.
+    // The local KMS and the payment processor stand-in run inside this process; the other parts are child
+    // processes.
     const pids = [
       process.pid,
       ...Object.values(stack.pids).filter((pid): pid is number => pid !== undefined),

@@ -3,10 +3,10 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Logger } from 'pino';
 import { DynamoDbOrderStore } from './adapters/dynamodb-order-store.js';
-import { SimulatedPaymentProcessor } from './adapters/simulated-payment-processor.js';
-import { TokenizerHttpClient } from './adapters/tokenizer-client.js';
+import { ForwardedPaymentProcessor } from './adapters/forwarded-payment-processor.js';
+import { createTokenizerSdk, TokenizerHttpClient } from './adapters/tokenizer-client.js';
 import type { AppDependencies } from './app.js';
-import type { OrderConfig } from './config.js';
+import { corsAllowedOrigins, type OrderConfig } from './config.js';
 
 /**
  * What differs between the entries: how callers are authenticated. On Lambda, from the claims API
@@ -21,7 +21,13 @@ export interface WiringOverrides {
   payments?: AppDependencies['payments'];
 }
 
-/** Wires the production adapters (DynamoDB, the tokenizer over SigV4) from a validated config. */
+/** The tokenizer's connection to the payment processor (its connections configuration names it). */
+export const paymentConnection = 'payments';
+
+/**
+ * Wires the production adapters (DynamoDB, the tokenizer over SigV4, payments through the tokenizer's
+ * forward operation) from a validated config.
+ */
 export function createDependencies(
   config: OrderConfig,
   logger: Logger,
@@ -33,31 +39,32 @@ export function createDependencies(
   const dynamoDb = new DynamoDBClient({
     region: config.AWS_REGION,
     maxAttempts: 2,
+    // Middleware stack resolved once per command type, not on every call (nothing adds middleware later).
+    cacheMiddleware: true,
     requestHandler: {
       connectionTimeout: config.DEPENDENCY_TIMEOUT_MS,
       requestTimeout: config.DEPENDENCY_TIMEOUT_MS,
     },
     ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
   });
+  const tokenizer = createTokenizerSdk({
+    baseUrl: config.TOKENIZER_API_URL,
+    region: config.AWS_REGION,
+    credentials: overrides.tokenizerCredentials ?? defaultProvider(),
+    timeoutMs: config.TOKENIZER_TIMEOUT_MS,
+    logger,
+  });
   return {
     store: new DynamoDbOrderStore({ client: dynamoDb, tableName: config.ORDER_TABLE_NAME }),
-    tokenizer: new TokenizerHttpClient({
-      baseUrl: config.TOKENIZER_API_URL,
-      region: config.AWS_REGION,
-      credentials: overrides.tokenizerCredentials ?? defaultProvider(),
-      timeoutMs: config.TOKENIZER_TIMEOUT_MS,
-      logger,
-    }),
-    payments: overrides.payments ?? simulatedPayments(logger),
+    tokenizer: new TokenizerHttpClient(tokenizer),
+    payments:
+      overrides.payments ??
+      new ForwardedPaymentProcessor({ client: tokenizer, connection: paymentConnection }),
     ...entry,
     clock,
     logger,
     retryAfterSeconds: config.RETRY_AFTER_SECONDS,
+    metrics: { namespace: config.METRICS_NAMESPACE, serviceName: config.METRICS_SERVICE_NAME },
+    corsAllowedOrigins: corsAllowedOrigins(config),
   };
-}
-
-// No real processor exists in this project: say so at every start rather than let anyone assume one.
-function simulatedPayments(logger: Logger): SimulatedPaymentProcessor {
-  logger.warn('payments are SIMULATED: no card is charged (SimulatedPaymentProcessor)');
-  return new SimulatedPaymentProcessor();
 }

@@ -24,6 +24,20 @@ t.test('defaults, and the issuer of a Cognito user pool on AWS', async (t) => {
   });
 });
 
+t.test("the issuer's domain is the partition's (AWS_URL_SUFFIX, set by the CDK)", async (t) => {
+  const config = loadConfig({
+    ...required,
+    AWS_REGION: 'cn-north-1',
+    COGNITO_USER_POOL_ID: 'cn-north-1_AbCdEf123',
+    AWS_URL_SUFFIX: 'amazonaws.com.cn',
+  });
+  t.equal(
+    cognitoIssuer(config).issuer,
+    'https://cognito-idp.cn-north-1.amazonaws.com.cn/cn-north-1_AbCdEf123',
+  );
+  t.throws(() => loadConfig({ ...required, AWS_URL_SUFFIX: 'evil.example/x' }), /AWS_URL_SUFFIX/);
+});
+
 t.test('with COGNITO_ENDPOINT (cognito-local) the issuer is the endpoint and the pool', async (t) => {
   const config = loadConfig({
     ...required,

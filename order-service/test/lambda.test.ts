@@ -243,8 +243,8 @@ t.test(
     const events = lambdaLogLines.map((line) => (JSON.parse(line) as { event?: string }).event);
     t.ok(events.includes('order.created'), 'the Lambda path was logged at info (its order events)');
     t.ok(
-      lambdaLogLines.some((line) => line.includes('"req":')),
-      'with request lines, where a path holding a card number would show',
+      lambdaLogLines.some((line) => line.includes('"_aws":') && line.includes('"route":')),
+      'with the metrics line of each request, where a path holding a card number would show',
     );
     t.same(
       lambdaLogLines.filter((line) => !holdsNoCardNumber(line)),

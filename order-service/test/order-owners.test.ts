@@ -72,7 +72,7 @@ t.test("a user can neither read nor pay another's order: 404, as for one that do
   });
   t.equal(pay.status, 404);
   t.same(problemOf(pay), problemOf(payNothing), 'the same answer as an order nobody has');
-  t.same(stack.payments.charges(), [], 'nothing was charged');
+  t.same(stack.processor.ledger(), [], 'nothing was charged');
   t.same(await stack.orderItems(), before, "alice's order is untouched");
 
   // Placing the same id gives nothing away either: it is bob's own order.
@@ -102,17 +102,19 @@ t.test('both owners of order 123456789 pay: two charges, each order paid with it
     t.equal(paid.status, 200, `${sub} paid`);
     t.equal(paid.json()['CreditCard Charged'], masked, `${sub}'s own card was charged`);
   }
-  const charges = stack.payments.charges();
+  const charges = stack.processor.ledger();
   t.equal(charges.length, 2, 'two charges: the processor saw two orders');
   for (const { sub, last4 } of owners) {
     const reference = chargeReference({ owner: sub, customerOrder: '123456789' });
-    const charge = charges.find((candidate) => candidate.orderId === reference);
-    t.equal(charge?.cardLast4, last4, `${sub}'s order is charged under its own reference`);
+    const charge = charges.find((candidate) => candidate.idempotencyKey === reference);
+    t.equal(charge?.card.last4, last4, `${sub}'s order is charged under its own reference`);
     const read = await stack.request('GET', '/order/123456789', { token: stack.idProvider.idToken(sub) });
-    t.match(read.json(), { Status: 'PAID', ChargeId: charge?.chargeId ?? 'missing' }, `${sub}'s order paid`);
+    t.match(read.json(), { Status: 'PAID', ChargeId: charge?.id ?? 'missing' }, `${sub}'s order paid`);
   }
   t.notOk(
-    charges.some((charge) => charge.orderId.includes('123456789') || charge.orderId.includes('-sub')),
+    charges.some(
+      (charge) => charge.idempotencyKey.includes('123456789') || charge.idempotencyKey.includes('-sub'),
+    ),
     "the processor's reference names neither the CustomerOrder nor the owner",
   );
 });

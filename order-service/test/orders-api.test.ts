@@ -158,7 +158,7 @@ function rewriteTokenized(rewrite: (answer: TokenizedCard) => TokenizedCard) {
       ...deps,
       tokenizer: {
         tokenize: async (cardNumber) => rewrite(await tokenizer.tokenize(cardNumber)),
-        detokenize: (token) => tokenizer.detokenize(token),
+        verify: (token, cardNumber) => tokenizer.verify(token, cardNumber),
         deleteToken: (token) => tokenizer.deleteToken(token),
       },
     };

@@ -1,14 +1,16 @@
+// Paying through the real path: the order service forwards the charge with the card token to the real
+// tokenizer, which puts the card number in its place and relays it to the payment processor stand-in.
 import t from 'tap';
-import { SimulatedPaymentProcessor } from '../src/adapters/simulated-payment-processor.js';
 import { chargeReference } from '../src/domain/order-key.js';
 import {
   assertNoCardNumberLogged,
   createOrderStack,
   holdsNoCardNumber,
+  orderServiceGrant,
   sampleOrder,
 } from './helpers/order-stack.js';
 
-t.test('POST /paybill charges the detokenized card and answers it masked', async (t) => {
+t.test('POST /paybill charges the card through forward, once, and answers it masked', async (t) => {
   const stack = await createOrderStack(t);
   const alice = stack.idProvider.idToken('alice-sub');
   await stack.request('POST', '/order', { token: alice, body: sampleOrder() });
@@ -23,20 +25,27 @@ t.test('POST /paybill charges the detokenized card and answers it masked', async
     'CreditCard Charged': '************1111',
   });
 
-  const [charge, ...others] = stack.payments.charges();
+  const [charge, ...others] = stack.processor.ledger();
   t.equal(others.length, 0, 'one charge');
   t.match(charge, {
-    orderId: chargeReference({ owner: 'alice-sub', customerOrder: '123456789' }),
-    cardLast4: '1111',
-    chargeId: /^sim_ch_/,
+    idempotencyKey: chargeReference({ owner: 'alice-sub', customerOrder: '123456789' }),
+    card: { brand: 'visa', last4: '1111' },
+    status: 'captured',
+    amount: { value: 1000, currency: 'USD' },
+    id: /^ch_/,
   });
-  t.notOk(charge && 'amount' in charge, 'the sample has no amount: none is charged');
 
   const read = (await stack.request('GET', '/order/123456789', { token: alice })).json();
-  t.match(read, { Status: 'PAID', PaidAt: String, ChargeId: charge?.chargeId });
+  t.match(read, { Status: 'PAID', PaidAt: String, ChargeId: charge?.id });
   const [item] = await stack.orderItems();
-  t.match(item, { status: { S: 'PAID' }, chargeId: { S: charge?.chargeId }, paidAt: { S: String } });
+  t.match(item, { status: { S: 'PAID' }, chargeId: { S: charge?.id }, paidAt: { S: String } });
   t.ok(holdsNoCardNumber(JSON.stringify(item)), 'the paid order holds no card number');
+  t.ok(holdsNoCardNumber(JSON.stringify(stack.processor.ledger())), 'nor does the ledger');
+  t.match(
+    stack.tokenizer.auditEvents.filter((event) => event.operation === 'forward'),
+    [{ operation: 'forward' }],
+    'the tokenizer audited the forward',
+  );
 });
 
 t.test('masks keep the card length: 15-digit Amex, 16-digit Discover', async (t) => {
@@ -67,7 +76,28 @@ t.test('paying twice answers 409 and charges once', async (t) => {
   });
   t.equal(second.status, 409);
   t.equal(second.json().type, 'urn:tokenization:problem:order-already-paid');
-  t.equal(stack.payments.charges().length, 1, 'charged once');
+  t.equal(stack.processor.ledger().length, 1, 'charged once');
+});
+
+t.test('a charge id the forward would mask is never issued: the payment succeeds', async (t) => {
+  // The processor's first draw for a charge id is hex holding a Luhn-valid run (4111…1111): an id the
+  // tokenizer's forward masks in its answer, which would leave a captured charge the order cannot record.
+  const draws = [Buffer.from('4111111111111111abcdefabcdefabcd', 'hex')];
+  const stack = await createOrderStack(t, {
+    processorRandomBytes: (size) => draws.shift() ?? Buffer.alloc(size, 0xab),
+  });
+  const alice = stack.idProvider.idToken('alice-sub');
+  await stack.request('POST', '/order', { token: alice, body: sampleOrder() });
+  const paid = await stack.request('POST', '/paybill', {
+    token: alice,
+    body: { CustomerOrder: '123456789' },
+  });
+  t.equal(paid.status, 200);
+  const [charge, ...others] = stack.processor.ledger();
+  t.equal(others.length, 0, 'one charge');
+  t.equal(charge?.id, `ch_${'ab'.repeat(16)}`);
+  const read = (await stack.request('GET', '/order/123456789', { token: alice })).json();
+  t.match(read, { Status: 'PAID', ChargeId: charge?.id });
 });
 
 t.test('two payments at once: one answers 200, the other 409, and the card is charged once', async (t) => {
@@ -80,7 +110,7 @@ t.test('two payments at once: one answers 200, the other 409, and the card is ch
     ),
   );
   t.same(answers.map((answer) => answer.status).sort(), [200, 409, 409]);
-  t.equal(stack.payments.charges().length, 1, 'the processor charged the order once');
+  t.equal(stack.processor.ledger().length, 1, 'the processor charged the order once');
 });
 
 t.test("only the owner pays: anyone else's paybill answers 404 and charges nothing", async (t) => {
@@ -101,11 +131,11 @@ t.test("only the owner pays: anyone else's paybill answers 404 and charges nothi
   t.equal(missing.status, 404);
   const anonymous = await stack.request('POST', '/paybill', { body: { CustomerOrder: '123456789' } });
   t.equal(anonymous.status, 401);
-  t.same(stack.payments.charges(), [], 'nothing was charged');
+  t.same(stack.processor.ledger(), [], 'nothing was charged');
   t.match((await stack.orderItems())[0], { status: { S: 'CREATED' } }, 'the order is still unpaid');
 });
 
-t.test('a declined card answers 402 and leaves the order unpaid', async (t) => {
+t.test('a card the processor declines answers 402 and leaves the order unpaid', async (t) => {
   const stack = await createOrderStack(t);
   const alice = stack.idProvider.idToken('alice-sub');
   const body = sampleOrder({ CreditCard: '4000 0000 0000 0002' });
@@ -118,9 +148,51 @@ t.test('a declined card answers 402 and leaves the order unpaid', async (t) => {
   t.equal(declined.json().type, 'urn:tokenization:problem:payment-declined');
   t.ok(holdsNoCardNumber(declined.text));
   t.match((await stack.request('GET', '/order/123456789', { token: alice })).json(), { Status: 'CREATED' });
+  t.same(stack.processor.ledger(), [], 'nothing was charged');
+  t.match(stack.processorLog, [{ event: 'charge.declined', status: 402, card: { last4: '0002' } }]);
 });
 
-t.test('a card token the tokenizer no longer reveals: 500 that says nothing, the order unpaid', async (t) => {
+t.test(
+  'the processor down: 503 with Retry-After, the order unpaid; a retry pays it with one charge',
+  async (t) => {
+    const stack = await createOrderStack(t);
+    const alice = stack.idProvider.idToken('alice-sub');
+    await stack.request('POST', '/order', { token: alice, body: sampleOrder() });
+    const pay = () =>
+      stack.request('POST', '/paybill', { token: alice, body: { CustomerOrder: '123456789' } });
+
+    // Every attempt fails, the retries of the tokenizer client included.
+    stack.processor.setFault({ mode: 'fail' });
+    const down = await pay();
+    t.equal(down.status, 503);
+    t.match(down.json(), {
+      type: 'urn:tokenization:problem:dependency-unavailable',
+      detail: /payment processor/,
+    });
+    t.match(down.headers.get('retry-after'), /^[1-9]\d*$/, 'Retry-After says when to come back');
+    t.match((await stack.request('GET', '/order/123456789', { token: alice })).json(), { Status: 'CREATED' });
+    t.same(stack.processor.ledger(), [], 'nothing was charged');
+
+    // The processor charges, but its answer never arrives: the order service cannot know it was charged.
+    stack.processor.setFault({ mode: 'drop' });
+    const lost = await pay();
+    t.equal(lost.status, 503, 'an unknown outcome is a 503 as well');
+    t.match((await stack.request('GET', '/order/123456789', { token: alice })).json(), { Status: 'CREATED' });
+    t.equal(stack.processor.ledger().length, 1, 'the processor had charged');
+
+    stack.processor.setFault({ mode: 'none' });
+    const retried = await pay();
+    t.equal(retried.status, 200, 'the retry pays');
+    const [charge, ...others] = stack.processor.ledger();
+    t.equal(others.length, 0, 'with the one charge: the same idempotency key was sent every time');
+    t.match((await stack.request('GET', '/order/123456789', { token: alice })).json(), {
+      Status: 'PAID',
+      ChargeId: charge?.id,
+    });
+  },
+);
+
+t.test('a card token the tokenizer can no longer use: 500 that says nothing, the order unpaid', async (t) => {
   const stack = await createOrderStack(t);
   const alice = stack.idProvider.idToken('alice-sub');
   const { CreditCardToken } = (
@@ -140,7 +212,34 @@ t.test('a card token the tokenizer no longer reveals: 500 that says nothing, the
     detail: 'An unexpected error occurred.',
     instance: '/paybill',
   });
-  t.same(stack.payments.charges(), []);
+  t.same(stack.processor.ledger(), []);
+});
+
+t.test("the order service's principal is refused every reveal of its own tokens (403)", async (t) => {
+  const stack = await createOrderStack(t);
+  const alice = stack.idProvider.idToken('alice-sub');
+  const { CreditCardToken } = (
+    await stack.request('POST', '/order', { token: alice, body: sampleOrder() })
+  ).json();
+  for (const reveal of ['full', 'masked']) {
+    // Signed with the order service's credentials, granted what the local policy grants it.
+    const response = await stack.tokenizer.inject({
+      method: 'POST',
+      url: '/v1/detokenize',
+      payload: { tokens: [CreditCardToken], reveal },
+    });
+    t.equal(response.statusCode, 403, `detokenize (${reveal}): 403`);
+    t.ok(holdsNoCardNumber(response.body));
+  }
+  t.notOk(
+    orderServiceGrant.permissions.some((permission) => permission.startsWith('detokenize')),
+    'the local policy grants the order service no detokenize of any kind',
+  );
+  t.same(
+    [...orderServiceGrant.permissions].sort(),
+    ['delete', 'forward:payments', 'tokenize', 'verify'],
+    'it pays through forward and checks replays with verify',
+  );
 });
 
 t.test('paybill validates its body from the contract', async (t) => {
@@ -157,34 +256,6 @@ t.test('paybill validates its body from the contract', async (t) => {
     t.equal(response.json().errors?.[0]?.field, field);
     t.ok(holdsNoCardNumber(response.text));
   }
-});
-
-t.test('the simulated processor: idempotent per order, Luhn-checked, declines on request', async (t) => {
-  const processor = new SimulatedPaymentProcessor({ declinedCardNumbers: ['5555555555554444'] });
-  const first = await processor.charge({ orderId: 'o-1', card: { number: '4111111111111111' } });
-  const again = await processor.charge({ orderId: 'o-1', card: { number: '4111111111111111' } });
-  t.equal(again.chargeId, first.chargeId, 'a repeated order is not charged again');
-  await t.rejects(processor.charge({ orderId: 'o-2', card: { number: '4111111111111112' } }), {
-    name: 'PaymentDeclinedError',
-    reason: 'invalid_number',
-  });
-  await t.rejects(processor.charge({ orderId: 'o-3', card: { number: '5555555555554444' } }), {
-    name: 'PaymentDeclinedError',
-    reason: 'card_declined',
-  });
-  await processor.charge({
-    orderId: 'o-4',
-    amount: { minorUnits: 1999, currency: 'USD' },
-    card: { number: '4000000000000002' },
-  });
-  t.same(
-    processor.charges().map((charge) => [charge.orderId, charge.amount]),
-    [
-      ['o-1', undefined],
-      ['o-4', { minorUnits: 1999, currency: 'USD' }],
-    ],
-  );
-  t.ok(holdsNoCardNumber(JSON.stringify(processor.charges())), 'charges keep no card number');
 });
 
 assertNoCardNumberLogged(t);

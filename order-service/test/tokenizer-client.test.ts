@@ -2,15 +2,20 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import t from 'tap';
-import { type TokenizerClientOptions, TokenizerHttpClient } from '../src/adapters/tokenizer-client.js';
-import { type RecordedRequest, startScriptedServer } from './helpers/scripted-server.js';
+import { ForwardedPaymentProcessor } from '../src/adapters/forwarded-payment-processor.js';
+import {
+  createTokenizerSdk,
+  type TokenizerClientOptions,
+  TokenizerHttpClient,
+} from '../src/adapters/tokenizer-client.js';
+import { type RecordedRequest, type ScriptedAnswer, startScriptedServer } from './helpers/scripted-server.js';
 
 const credentials = { accessKeyId: 'AKIDORDERTEST', secretAccessKey: 'order-test-secret' };
 const token = 'tok_3q2-7wEjRk6Yb1cM9xPz0A';
 
 function client(baseUrl: string, options: Partial<TokenizerClientOptions> = {}) {
   const sleeps: number[] = [];
-  const tokenizer = new TokenizerHttpClient({
+  const sdk = createTokenizerSdk({
     baseUrl,
     region: 'eu-west-1',
     credentials,
@@ -20,7 +25,9 @@ function client(baseUrl: string, options: Partial<TokenizerClientOptions> = {}) 
     },
     ...options,
   });
-  return { tokenizer, sleeps };
+  const tokenizer = new TokenizerHttpClient(sdk);
+  const payments = new ForwardedPaymentProcessor({ client: sdk, connection: 'payments' });
+  return { tokenizer, payments, sleeps };
 }
 
 /** Signs the recorded request again with the same date: the signatures match if it was signed right. */
@@ -109,18 +116,41 @@ t.test('tokenize is never retried: a second token could be left behind', async (
   t.same(sleeps, []);
 });
 
-t.test('detokenize retries throttling and 5xx with full jitter, at most three attempts', async (t) => {
+const charged = { status: 201, headers: {}, body: { id: 'ch_1', status: 'captured' } };
+const chargeRequest = {
+  idempotencyKey: 'charge-key-1',
+  cardToken: token,
+  amount: { minorUnits: 1000, currency: 'USD' },
+};
+
+t.test('a charge is one forward through the payments connection, the token at /card/number', async (t) => {
   const server = await startScriptedServer(t);
-  server.answer(
-    { status: 503 },
-    { status: 429 },
-    { status: 200, body: { results: [{ token, value: '4111' }] } },
-  );
-  const { tokenizer, sleeps } = client(server.url, { random: () => 0.5 });
-  t.equal(await tokenizer.detokenize(token), '4111');
+  server.answer({ status: 200, body: charged });
+  const { payments } = client(server.url);
+  t.same(await payments.charge(chargeRequest), { chargeId: 'ch_1' });
+  const [request] = server.requests;
+  t.equal(request?.url, '/v1/connections/payments/forward');
+  t.same(JSON.parse(request?.body ?? ''), {
+    method: 'POST',
+    path: '/v1/charges',
+    headers: { 'idempotency-key': 'charge-key-1' },
+    body: { amount: { value: 1000, currency: 'USD' }, card: { number: token } },
+  });
+  t.match(request?.headers.authorization, /^AWS4-HMAC-SHA256 /, 'signed');
+});
+
+t.test('a charge is retried on throttling and 5xx with full jitter, at most three attempts', async (t) => {
+  const server = await startScriptedServer(t);
+  server.answer({ status: 503 }, { status: 429 }, { status: 200, body: charged });
+  const { payments, sleeps } = client(server.url, { random: () => 0.5 });
+  t.same(await payments.charge(chargeRequest), { chargeId: 'ch_1' });
   t.equal(server.requests.length, 3);
   t.same(sleeps, [50, 100], 'half of 100 ms, then half of 200 ms');
-  t.same(JSON.parse(server.requests[0]?.body ?? ''), { tokens: [token] });
+  t.same(
+    new Set(server.requests.map((request) => JSON.parse(request.body).headers['idempotency-key'])),
+    new Set(['charge-key-1']),
+    'every attempt carries the same idempotency key: the processor charges once',
+  );
   t.ok(
     server.requests.every((request) => String(request.headers.authorization).startsWith('AWS4-HMAC-SHA256')),
     'every attempt is signed',
@@ -128,69 +158,130 @@ t.test('detokenize retries throttling and 5xx with full jitter, at most three at
 
   server.answer({ status: 502 });
   const failing = client(server.url, { random: () => 1, backoffCapMs: 150 });
-  await t.rejects(failing.tokenizer.detokenize(token), { name: 'DependencyUnavailableError' });
+  await t.rejects(failing.payments.charge(chargeRequest), {
+    name: 'DependencyUnavailableError',
+    dependency: 'tokenizer',
+  });
   t.equal(server.requests.length, 6, 'three more attempts, then it gives up');
   t.same(failing.sleeps, [100, 150], 'the backoff is capped');
 });
 
-t.test('detokenize honours Retry-After up to a limit, and passes a longer one on', async (t) => {
+t.test('a charge honours Retry-After up to a limit, and passes a longer one on', async (t) => {
   const server = await startScriptedServer(t);
-  server.answer(
-    { status: 429, headers: { 'retry-after': '1' } },
-    { status: 200, body: { results: [{ token, value: 'v' }] } },
-  );
-  const { tokenizer, sleeps } = client(server.url);
-  t.equal(await tokenizer.detokenize(token), 'v');
+  server.answer({ status: 429, headers: { 'retry-after': '1' } }, { status: 200, body: charged });
+  const { payments, sleeps } = client(server.url);
+  t.same(await payments.charge(chargeRequest), { chargeId: 'ch_1' });
   t.same(sleeps, [1000]);
 
   server.answer({ status: 503, headers: { 'retry-after': '30' } });
   const patient = client(server.url);
-  await t.rejects(patient.tokenizer.detokenize(token), {
+  await t.rejects(patient.payments.charge(chargeRequest), {
     name: 'DependencyUnavailableError',
     retryAfterSeconds: 30,
   });
   t.same(patient.sleeps, [], 'no retry when asked to wait longer than the limit');
 });
 
-t.test('timeouts and refused connections are unavailability, retried for idempotent calls', async (t) => {
+t.test('timeouts and refused connections are unavailability, retried for a keyed charge', async (t) => {
   const server = await startScriptedServer(t);
-  server.answer({ status: 200, body: { results: [{ token, value: 'v' }] }, delayMs: 400 });
-  const { tokenizer } = client(server.url, { timeoutMs: 100 });
-  await t.rejects(tokenizer.detokenize(token), {
+  server.answer({ status: 200, body: charged, delayMs: 400 });
+  const { payments } = client(server.url, { timeoutMs: 100 });
+  await t.rejects(payments.charge(chargeRequest), {
     name: 'DependencyUnavailableError',
     dependency: 'tokenizer',
   });
   t.equal(server.requests.length, 3, 'every attempt timed out');
 
   const refused = client('http://127.0.0.1:9', { maxAttempts: 2 });
-  await t.rejects(refused.tokenizer.detokenize(token), { name: 'DependencyUnavailableError' });
+  await t.rejects(refused.payments.charge(chargeRequest), { name: 'DependencyUnavailableError' });
   t.equal(refused.sleeps.length, 1, 'retried once');
 });
 
-t.test(
-  'a 4xx is a fault of this service: no retry, a TokenizerRejectedError naming the problem',
-  async (t) => {
-    const server = await startScriptedServer(t);
-    server.answer({ status: 403, body: { type: 'urn:tokenization:problem:forbidden', title: 'Forbidden' } });
-    const { tokenizer } = client(server.url);
-    await t.rejects(tokenizer.detokenize(token), {
-      name: 'TokenizerRejectedError',
-      status: 403,
-      message: 'the tokenizer answered 403 (urn:tokenization:problem:forbidden)',
-    });
-    t.equal(server.requests.length, 1);
-  },
-);
+const problem = (type: string, status: number, more: Record<string, unknown> = {}): ScriptedAnswer => ({
+  status,
+  headers: { 'content-type': 'application/problem+json' },
+  body: { type: `urn:tokenization:problem:${type}`, title: 'x', status, ...more },
+});
 
-t.test('detokenize: a token the tokenizer does not reveal is CardTokenUnusableError', async (t) => {
+t.test('what the processor and the tokenizer answer a charge becomes the order domain errors', async (t) => {
   const server = await startScriptedServer(t);
-  server.answer(
-    { status: 200, body: { results: [{ token, error: { code: 'not_found', message: 'No such token.' } }] } },
-    { status: 200, body: { results: [] } },
-  );
+  const { payments } = client(server.url, { maxAttempts: 1 });
+  const cases: [string, ScriptedAnswer, { name: string; [field: string]: unknown }][] = [
+    [
+      'a decline (402) is PaymentDeclinedError with the processor code',
+      problem('destination-refused', 402, {
+        destination: { status: 402, body: { error: { type: 'card_error', code: 'card_declined' } } },
+      }),
+      { name: 'PaymentDeclinedError', reason: 'card_declined' },
+    ],
+    [
+      'a card_error of another status is a decline too, its code kept only when it is a word',
+      problem('destination-refused', 400, {
+        destination: { status: 400, body: { error: { type: 'card_error', code: 'Not A Code 4111' } } },
+      }),
+      { name: 'PaymentDeclinedError', reason: 'declined' },
+    ],
+    [
+      'the processor refusing the request itself (its key) is PaymentRejectedError',
+      problem('destination-refused', 424, { destination: { status: 401, body: {} } }),
+      { name: 'PaymentRejectedError', status: 401 },
+    ],
+    [
+      'the processor down is the payment processor unavailable, with the Retry-After',
+      {
+        ...problem('destination-failed', 503),
+        headers: { 'content-type': 'application/problem+json', 'retry-after': '2' },
+      },
+      { name: 'DependencyUnavailableError', dependency: 'payment-processor', retryAfterSeconds: 2 },
+    ],
+    [
+      'a token the tokenizer cannot use is CardTokenUnusableError',
+      problem('token-unusable', 422, { errors: [{ field: '/body/body/card/number', message: 'x' }] }),
+      { name: 'CardTokenUnusableError' },
+    ],
+    [
+      'a forbidden forward is TokenizerRejectedError',
+      problem('forbidden', 403),
+      { name: 'TokenizerRejectedError', status: 403 },
+    ],
+    [
+      'an answer that is not a captured charge is PaymentRejectedError',
+      { status: 200, body: { status: 201, headers: {}, body: { id: 'ch_1', status: 'pending' } } },
+      { name: 'PaymentRejectedError', status: 0 },
+    ],
+  ];
+  for (const [what, answer, expected] of cases) {
+    server.answer(answer);
+    await t.rejects(payments.charge(chargeRequest), expected, what);
+  }
+});
+
+t.test('verify: match or no match, compared by the tokenizer; sent once; locked is no match', async (t) => {
+  const server = await startScriptedServer(t);
   const { tokenizer } = client(server.url);
-  await t.rejects(tokenizer.detokenize(token), { name: 'CardTokenUnusableError', code: 'not_found' });
-  await t.rejects(tokenizer.detokenize(token), { name: 'CardTokenUnusableError', code: 'no_result' });
+  server.answer({ status: 200, body: { match: true } }, { status: 200, body: { match: false } });
+  t.equal(await tokenizer.verify(token, '4111111111111111'), true);
+  t.equal(await tokenizer.verify(token, '4111111111111111'), false);
+  t.equal(server.requests[0]?.url, `/v1/tokens/${token}/verify`);
+  t.same(JSON.parse(server.requests[0]?.body ?? ''), { value: '4111111111111111' });
+
+  server.answer(problem('verify-locked', 423));
+  t.equal(await tokenizer.verify(token, '4111111111111111'), false, 'locked: the card is not shown the same');
+  server.answer(problem('token-not-found', 404));
+  await t.rejects(tokenizer.verify(token, '4111111111111111'), {
+    name: 'CardTokenUnusableError',
+    code: 'not_found',
+  });
+  server.answer({ status: 503 });
+  const sent = server.requests.length;
+  await t.rejects(tokenizer.verify(token, '4111111111111111'), { name: 'DependencyUnavailableError' });
+  t.equal(server.requests.length, sent + 1, 'not retried: a mismatch must never count twice');
+  server.answer(problem('forbidden', 403));
+  await t.rejects(tokenizer.verify(token, '4111111111111111'), {
+    name: 'TokenizerRejectedError',
+    status: 403,
+    message: 'the tokenizer answered 403 (urn:tokenization:problem:forbidden)',
+  });
 });
 
 t.test('deleteToken: 204 and 404 (already gone) both succeed', async (t) => {

@@ -61,7 +61,7 @@ t.test('tokenizer down while paying: 503, nothing charged, the order stays payab
   });
   t.equal(response.status, 503);
   t.ok(response.headers.get('retry-after'));
-  t.same(working.payments.charges(), [], 'nothing was charged');
+  t.same(working.processor.ledger(), [], 'nothing was charged');
   t.match((await working.orderItems())[0], { status: { S: 'CREATED' } });
   t.match(
     (await cutOff.request('GET', '/order/123456789', { token: alice })).json(),

@@ -9,9 +9,12 @@ import {
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
   type onRequestHookHandler,
   type RouteHandlerMethod,
 } from 'fastify';
+import { type RequestMetricsConfig, registerRequestMetrics } from './metrics.js';
 import type { OperationHandlers } from './operation-handlers.js';
 import { answerFrameworkError } from './problem-handling.js';
 
@@ -79,6 +82,13 @@ export interface ContractAppOptions {
   logger: FastifyBaseLogger;
   /** Largest request body accepted, in bytes (413 above it). */
   bodyLimit: number;
+  /** Where the one line per request (an EMF record: see ./metrics.ts) puts its metrics. */
+  metrics: RequestMetricsConfig;
+  /**
+   * Fastify's schema compilers: by default Ajv compiles each route's schemas at start; the Lambda entries
+   * pass `precompiledCompilers` (precompiled-validators.ts) with the validators generated at build time.
+   */
+  compilers?: NonNullable<FastifyServerOptions['schemaController']>['compilersFactory'];
 }
 
 /** A Fastify instance set up the way both services serve their contracts. */
@@ -89,10 +99,14 @@ export function createContractApp(options: ContractAppOptions): FastifyInstance 
     genReqId: () => randomUUID(),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // One line per request, not Fastify's two: the metrics record written on response (./metrics.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     // While closing, the problem handling answers a problem with Retry-After instead of Fastify's bare 503.
     return503OnClosing: false,
     // Fastify's own answers to unroutable URLs quote the path: problems that do not, instead.
     frameworkErrors: answerFrameworkError,
+    ...(options.compilers ? { schemaController: { compilersFactory: options.compilers } } : {}),
+    // Also what the generated validators are compiled with (scripts/generate-validators.ts).
     ajv: {
       // Unknown properties are a client error, not something to drop silently; strings stay strings.
       customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
@@ -100,5 +114,6 @@ export function createContractApp(options: ContractAppOptions): FastifyInstance 
   });
   // The contracts speak JSON only: other media types get 415 instead of a string body.
   app.removeContentTypeParser('text/plain');
+  registerRequestMetrics(app, { ...options.metrics, logger: options.logger });
   return app;
 }

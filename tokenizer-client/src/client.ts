@@ -22,12 +22,15 @@ import { createSigningFetch, type TokenizerCredentials } from './signing-fetch.j
 import type {
   DetokenizeRequest,
   DetokenizeResponse,
+  ForwardRequest,
+  ForwardResult,
   Health,
   TokenizeBatchRequest,
   TokenizeBatchResponse,
   TokenizeRequest,
   TokenizeResult,
   TokenMetadata,
+  VerifyResult,
 } from './types.js';
 
 export interface TokenizerClientOptions {
@@ -62,6 +65,9 @@ export type OperationId =
   | 'detokenize'
   | 'getTokenMetadata'
   | 'deleteToken'
+  | 'verify'
+  | 'resetVerifyLock'
+  | 'forward'
   | 'live'
   | 'ready';
 
@@ -164,6 +170,59 @@ export class TokenizerClient {
       'deleteToken',
       true,
       (init) => this.#api.DELETE('/v1/tokens/{token}', { params: { path: { token } }, ...init }),
+      options,
+    );
+  }
+
+  /**
+   * Whether `value` is the token's value, compared inside the tokenizer; the value never comes back.
+   * VerifyLockedError after too many mismatches on the token, TokenExpiredError when it has expired,
+   * TokenNotFoundError when there is none. Retried only when it cannot have arrived (a mismatch counts).
+   */
+  async verify(token: string, value: string, options?: CallOptions): Promise<VerifyResult> {
+    return this.#body(
+      'verify',
+      false,
+      (init) =>
+        this.#api.POST('/v1/tokens/{token}/verify', {
+          params: { path: { token } },
+          body: { value },
+          ...init,
+        }),
+      options,
+    );
+  }
+
+  /** Sets a token's verify mismatches back to zero (a security admin's operation, `verify:reset`). */
+  async resetVerifyLock(token: string, options?: CallOptions): Promise<void> {
+    await this.#call(
+      'resetVerifyLock',
+      true,
+      (init) => this.#api.DELETE('/v1/tokens/{token}/verify-lock', { params: { path: { token } }, ...init }),
+      options,
+    );
+  }
+
+  /**
+   * Sends `request` through the connection: the tokenizer puts the values of the tokens at the connection's
+   * declared pointers in place and answers the destination's 2xx status, allowed headers and scrubbed body.
+   * DestinationRefusedError for its 4xx, DestinationFailedError (503) when it failed, TokenUnusableError
+   * for a token that cannot be used. Retried only when it cannot have arrived, or when `headers` holds an
+   * `idempotency-key` (the destination answers a repeat without acting twice).
+   */
+  async forward(connection: string, request: ForwardRequest, options?: CallOptions): Promise<ForwardResult> {
+    const idempotent = Object.keys(request.headers ?? {}).some(
+      (name) => name.toLowerCase() === 'idempotency-key',
+    );
+    return this.#body(
+      'forward',
+      idempotent,
+      (init) =>
+        this.#api.POST('/v1/connections/{connection}/forward', {
+          params: { path: { connection } },
+          body: request,
+          ...init,
+        }),
       options,
     );
   }

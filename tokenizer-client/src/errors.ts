@@ -10,6 +10,8 @@ import type { components } from '@tokenization/contracts/tokenizer';
 export type Problem = components['schemas']['Problem'];
 /** One invalid request field of a `400`: a JSON Pointer such as `/body/items/3/value`, and why. */
 export type ProblemField = NonNullable<Problem['errors']>[number];
+/** What a forward's destination answered (status and scrubbed JSON body), on `destination-refused`. */
+export type DestinationAnswer = components['schemas']['DestinationAnswer'];
 
 export type TokenizerErrorKind =
   | 'validation'
@@ -20,6 +22,11 @@ export type TokenizerErrorKind =
   | 'payload-too-large'
   | 'unsupported-media-type'
   | 'rate-limited'
+  | 'expired'
+  | 'locked'
+  | 'token-unusable'
+  | 'destination-refused'
+  | 'destination-answer-refused'
   | 'unavailable'
   | 'server-error'
   | 'rejected'
@@ -122,9 +129,88 @@ export class TokenizerRateLimitError extends TokenizerProblemError {
 
 /** `503`: the tokenizer's vault store or KMS is unavailable; retry after `retryAfterSeconds`. */
 export class TokenizerUnavailableError extends TokenizerProblemError {
-  override readonly name = 'TokenizerUnavailableError';
+  override readonly name: string = 'TokenizerUnavailableError';
   constructor(problem: Problem | undefined, retryAfterSeconds: number | undefined) {
     super(503, problem, { kind: 'unavailable', retryAfterSeconds });
+  }
+}
+
+/** `404` from forward with problem type `connection-not-found`: the tokenizer has no such connection. */
+export class ConnectionNotFoundError extends TokenizerProblemError {
+  override readonly name = 'ConnectionNotFoundError';
+  constructor(problem: Problem | undefined) {
+    super(404, problem, { kind: 'not-found' });
+  }
+}
+
+/** `410` from verify: the token has expired; it can no longer be verified. */
+export class TokenExpiredError extends TokenizerProblemError {
+  override readonly name = 'TokenExpiredError';
+  constructor(problem: Problem | undefined) {
+    super(410, problem, { kind: 'expired' });
+  }
+}
+
+/** `423` from verify: too many mismatches on this token; a security admin must reset it. Not retried. */
+export class VerifyLockedError extends TokenizerProblemError {
+  override readonly name = 'VerifyLockedError';
+  constructor(problem: Problem | undefined) {
+    super(423, problem, { kind: 'locked' });
+  }
+}
+
+/**
+ * `422` from forward: a token at a declared pointer cannot be used (not a token, not found, expired, no
+ * uses left); `errors` names each field (`/body/body/card/number`) and why. Nothing was sent.
+ */
+export class TokenUnusableError extends TokenizerProblemError {
+  override readonly name = 'TokenUnusableError';
+  readonly errors: readonly ProblemField[];
+  constructor(problem: Problem | undefined) {
+    const errors = Array.isArray(problem?.errors) ? problem.errors : [];
+    const fields = errors.map((error) => error.field).filter((field) => safeFieldPointer.test(field));
+    super(422, problem, {
+      kind: 'token-unusable',
+      more: fields.length > 0 ? `: unusable ${fields.join(', ')}` : '',
+    });
+    this.errors = errors;
+  }
+
+  get fields(): string[] {
+    return this.errors.map((error) => error.field);
+  }
+}
+
+/**
+ * Forward: the destination answered 4xx (a decline, a validation error of its own). `destination` holds its
+ * status and its JSON body, scrubbed of card numbers by the tokenizer. The HTTP status is the destination's,
+ * except 401, 403, 407 and 429 (answered 424), so read `destination.status`.
+ */
+export class DestinationRefusedError extends TokenizerProblemError {
+  override readonly name = 'DestinationRefusedError';
+  readonly destination: DestinationAnswer | undefined;
+  constructor(status: number, problem: Problem | undefined) {
+    super(status, problem, { kind: 'destination-refused' });
+    this.destination = problem?.destination;
+  }
+}
+
+/**
+ * Forward, `503`: the destination did not answer in time, could not be reached or answered 5xx. Whether
+ * it acted is unknown: retry with the same idempotency key (the client does, when you passed one).
+ */
+export class DestinationFailedError extends TokenizerUnavailableError {
+  override readonly name = 'DestinationFailedError';
+}
+
+/**
+ * Forward, `502`: the tokenizer refused the destination's answer or address (a redirect, an answer above
+ * the connection's size limit or not JSON, an address that is not allowed). Final: not retried.
+ */
+export class DestinationAnswerRefusedError extends TokenizerProblemError {
+  override readonly name = 'DestinationAnswerRefusedError';
+  constructor(problem: Problem | undefined) {
+    super(502, problem, { kind: 'destination-answer-refused' });
   }
 }
 
@@ -187,6 +273,29 @@ export function problemError(
   retryAfterSeconds: number | undefined,
 ): TokenizerProblemError {
   const problem = asProblem(body, status);
+  // Forward relays the destination's 4xx with its status: the problem type tells it from the tokenizer's own.
+  const ownType = problem?.type.startsWith(ownProblemPrefix)
+    ? problem.type.slice(ownProblemPrefix.length)
+    : '';
+  switch (ownType) {
+    case 'destination-refused':
+      return new DestinationRefusedError(status, problem);
+    case 'destination-failed':
+      return new DestinationFailedError(problem, retryAfterSeconds);
+    case 'destination-redirect-refused':
+    case 'destination-response-too-large':
+    case 'destination-response-not-json':
+    case 'destination-address-refused':
+      return new DestinationAnswerRefusedError(problem);
+    case 'connection-not-found':
+      return new ConnectionNotFoundError(problem);
+    case 'token-expired':
+      return new TokenExpiredError(problem);
+    case 'verify-locked':
+      return new VerifyLockedError(problem);
+    case 'token-unusable':
+      return new TokenUnusableError(problem);
+  }
   switch (status) {
     case 400:
       return new TokenizerValidationError(problem);
@@ -213,6 +322,7 @@ function kindOfStatus(status: number): TokenizerErrorKind {
   return status >= 500 ? 'server-error' : 'rejected';
 }
 
+const ownProblemPrefix = 'urn:tokenization:problem:';
 // Only the tokenizer's own problem types (a fixed vocabulary) go into a message.
 const ownProblemType = /^urn:tokenization:problem:[a-z][a-z-]{0,63}$/;
 // Pointer segments that cannot hold a card number: names starting with a letter, short array indexes.
@@ -225,7 +335,7 @@ const safeFieldPointer = /^(?:\/(?:[A-Za-z_][A-Za-z0-9_]{0,63}|\d{1,3}|\(unnamed
  */
 function asProblem(body: unknown, httpStatus: number): Problem | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  const { type, title, status, detail, instance, errors } = body as Record<string, unknown>;
+  const { type, title, status, detail, instance, errors, destination } = body as Record<string, unknown>;
   if (typeof type !== 'string') return undefined;
   return {
     type,
@@ -234,7 +344,14 @@ function asProblem(body: unknown, httpStatus: number): Problem | undefined {
     ...(typeof detail === 'string' ? { detail } : {}),
     ...(typeof instance === 'string' ? { instance } : {}),
     ...(Array.isArray(errors) ? { errors: errors.filter(isProblemField) } : {}),
+    ...(isDestinationAnswer(destination) ? { destination } : {}),
   };
+}
+
+function isDestinationAnswer(value: unknown): value is DestinationAnswer {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'number'
+  );
 }
 
 function isProblemField(value: unknown): value is ProblemField {

@@ -8,8 +8,14 @@ export {
   type TokenizerClientOptions,
 } from './client.js';
 export {
+  ConnectionNotFoundError,
+  type DestinationAnswer,
+  DestinationAnswerRefusedError,
+  DestinationFailedError,
+  DestinationRefusedError,
   type Problem,
   type ProblemField,
+  TokenExpiredError,
   TokenizerConflictError,
   TokenizerConnectionError,
   TokenizerCredentialsError,
@@ -24,6 +30,8 @@ export {
   TokenizerUnavailableError,
   TokenizerValidationError,
   TokenNotFoundError,
+  TokenUnusableError,
+  VerifyLockedError,
 } from './errors.js';
 export type { BackoffOptions } from './retry.js';
 export {

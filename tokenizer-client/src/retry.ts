@@ -10,9 +10,15 @@
 // - detokenize with `reveal: full` spends one use of a token with `maxUses`: a retry after a lost answer
 //   spends a second one. It is retried like tokenize, unless the reveal is masked (spends nothing) or the
 //   caller states that none of its tokens has a use limit (`idempotent: true`).
-// - reads (metadata, health) and deleteToken (a repeat finds the token already gone) are retried.
+// - reads (metadata, health), deleteToken (a repeat finds the token already gone) and resetVerifyLock are
+//   retried.
+// - forward sends a request to a payment processor (or another destination): a repeat could charge twice.
+//   It is retried like tokenize, unless the caller passes an `idempotency-key` header, which the
+//   destination uses to answer a repeat without acting twice.
+// - verify counts a mismatch per call: retried like tokenize, so a lost answer never counts twice.
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import {
+  DestinationAnswerRefusedError,
   TokenizerConnectionError,
   type TokenizerError,
   TokenizerProblemError,
@@ -63,6 +69,8 @@ export function mayRetry(error: TokenizerError, repeatable: boolean): boolean {
   // limit, which answers "nothing was tokenized").
   if (error instanceof TokenizerRateLimitError) return true;
   if (!repeatable) return false;
+  // A 502 of the tokenizer's forward guards (a redirect, an oversized answer) would be refused again.
+  if (error instanceof DestinationAnswerRefusedError) return false;
   if (error instanceof TokenizerTimeoutError || error instanceof TokenizerConnectionError) return true;
   return error instanceof TokenizerProblemError && transientStatus.has(error.status);
 }

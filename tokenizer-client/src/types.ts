@@ -13,3 +13,7 @@ export type TokenMetadata = Schemas['TokenMetadata'];
 export type Health = Schemas['Health'];
 export type CardFacts = Schemas['CardFacts'];
 export type ItemErrorDetail = Schemas['ItemErrorDetail'];
+export type VerifyRequest = Schemas['VerifyRequest'];
+export type VerifyResult = Schemas['VerifyResult'];
+export type ForwardRequest = Schemas['ForwardRequest'];
+export type ForwardResult = Schemas['ForwardResult'];

@@ -1,4 +1,9 @@
-import { envSchema } from 'env-schema';
+import {
+  generatedValidatorFor,
+  validatedEnvironment,
+} from '@tokenization/service-kit/precompiled-validators';
+// env-schema's check of `schema`, generated at build time (npm run generate) so that no start compiles it.
+import generated from '../generated/config-validator.cjs';
 
 export const encryptionProfiles = ['cached-committing', 'sample-per-item-signing'] as const;
 export type EncryptionProfile = (typeof encryptionProfiles)[number];
@@ -32,7 +37,19 @@ export interface TokenizerConfig {
   BODY_LIMIT_BYTES: number;
   /** Deterministic tokenizations one principal may make per minute, across all instances (429 above). */
   DETERMINISTIC_TOKENIZATIONS_PER_MINUTE: number;
+  /** Verify mismatches a token may have before verify answers 423 until a security admin resets it. */
+  VERIFY_MISMATCH_LIMIT: number;
+  /** The forwarding connections (connections.schema.json); without it forward knows no connection. */
+  CONNECTIONS_FILE?: string;
+  /** Local stack only: destinations on loopback (http://127.0.0.1) are allowed. */
+  ALLOW_LOOPBACK_DESTINATIONS: boolean;
+  /** Base URLs replacing the connections file's, by connection name, from CONNECTION_<NAME>_BASE_URL. */
+  CONNECTION_BASE_URLS: Record<string, string>;
   LOG_LEVEL: string;
+  /** The CloudWatch namespace of the per-request metrics line (EMF). */
+  METRICS_NAMESPACE: string;
+  /** The `service` dimension of those metrics. */
+  METRICS_SERVICE_NAME: string;
   TOKENIZER_HOST: string;
   TOKENIZER_PORT: number;
 }
@@ -137,11 +154,43 @@ const schema = {
       description:
         'Deterministic tokenizations one principal may make per minute, counted in the vault table across every instance; above it 429 with Retry-After and an audit event. Each one can test a candidate value, so the default (60) keeps an exhaustive search of the last-four space out of reach.',
     },
+    VERIFY_MISMATCH_LIMIT: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+      default: 5,
+      description:
+        'Verify mismatches a token may have (counted across every caller and instance) before verify answers 423 verify-locked, until a security admin resets it.',
+    },
+    CONNECTIONS_FILE: {
+      type: 'string',
+      minLength: 1,
+      description:
+        "The forwarding connections (tokenizer-service/connections.schema.json), validated at start; without it forward answers 404 for every connection. Each connection's base URL can be replaced with CONNECTION_<NAME>_BASE_URL (name upper-cased, '-' as '_'), e.g. CONNECTION_PAYMENTS_BASE_URL.",
+    },
+    ALLOW_LOOPBACK_DESTINATIONS: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Local stack only: forward may reach destinations on loopback (http:// allowed for them). Never set in AWS.',
+    },
     LOG_LEVEL: {
       type: 'string',
       enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
       default: 'info',
       description: 'pino level (never silences the audit trail).',
+    },
+    METRICS_NAMESPACE: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9._/#:-]{1,255}$',
+      default: 'Tokenization',
+      description: 'CloudWatch namespace of the metrics in the one EMF log line per request.',
+    },
+    METRICS_SERVICE_NAME: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9._-]{1,64}$',
+      default: 'tokenizer',
+      description: 'The service dimension of those metrics.',
     },
     TOKENIZER_HOST: {
       type: 'string',
@@ -168,10 +217,14 @@ export const configVariables: readonly string[] = Object.keys(schema.properties)
 export function loadConfig(env: Record<string, string | undefined>): TokenizerConfig {
   let config: TokenizerConfig;
   try {
-    config = envSchema<TokenizerConfig>({ schema, data: env, env: false, dotenv: false });
+    config = validatedEnvironment<TokenizerConfig>(
+      env,
+      generatedValidatorFor(schema, generated.config, 'the tokenizer configuration'),
+    );
   } catch (error) {
     throw new Error(`Invalid tokenizer configuration: ${(error as Error).message}`, { cause: error });
   }
+  config.CONNECTION_BASE_URLS = connectionBaseUrls(env);
   // Without a policy every caller would be denied; with two, which one rules would be a guess.
   if ((config.AUTHORIZATION_POLICY === undefined) === (config.AUTHORIZATION_POLICY_FILE === undefined)) {
     throw new Error(
@@ -179,4 +232,17 @@ export function loadConfig(env: Record<string, string | undefined>): TokenizerCo
     );
   }
   return config;
+}
+
+const baseUrlVariablePattern = /^CONNECTION_([A-Z0-9_]+)_BASE_URL$/;
+
+/** CONNECTION_<NAME>_BASE_URL variables, by connection name (`PAYMENTS` → `payments`, `_` → `-`). */
+function connectionBaseUrls(env: Record<string, string | undefined>): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const match = baseUrlVariablePattern.exec(name);
+    if (!match?.[1] || value === undefined || value === '') continue;
+    urls[match[1].toLowerCase().replace(/_/g, '-')] = value;
+  }
+  return urls;
 }

@@ -93,7 +93,9 @@ t.test('the policy is read inline or from a file', async (t) => {
 });
 
 t.test('the committed schema names exactly the permissions the code checks', async (t) => {
-  t.same(policySchema.definitions.principal.properties.permissions.items.enum, [...permissions]);
+  const [named, forward] = policySchema.definitions.principal.properties.permissions.items.anyOf;
+  t.same(named?.enum, [...permissions]);
+  t.equal(forward?.pattern, '^forward:[a-z0-9][a-z0-9-]{0,62}$', 'forward:<connection>, one per connection');
 });
 
 t.test("the local stack's example policy and dev-only credentials are valid and agree", async (t) => {

@@ -94,6 +94,26 @@ t.test('a request signed with @smithy/signature-v4 verifies to its principal', a
   );
 });
 
+t.test('the derived signing key is kept per access key and per day', async (t) => {
+  // The verifier derives each key's kSigning once per signing date: across midnight, and for a second
+  // access key, the next request must still be checked with its own key.
+  const other = testCallerNamed('tokenizer-second-signer');
+  let clock = new Date('2026-11-29T23:59:00.000Z');
+  const daily = new SigV4Verifier({
+    credentials: credentialsOf([testCaller, other]),
+    region: testRegion,
+    clock: () => clock,
+  });
+  const at = (date: Date, credentials = testCaller.credentials) => signed({ date, credentials });
+  t.equal(daily.verify(await at(clock)), testCaller.principalArn, 'first key, first day');
+  t.equal(daily.verify(await at(clock, other.credentials)), other.principalArn, 'second key, same day');
+  clock = new Date('2026-11-30T00:01:00.000Z');
+  t.equal(daily.verify(await at(clock)), testCaller.principalArn, 'first key, next day');
+  t.equal(daily.verify(await at(clock, other.credentials)), other.principalArn, 'second key, next day');
+  const wrongSecret = await at(clock, { ...testCaller.credentials, secretAccessKey: 'not-the-secret' });
+  t.throws(() => daily.verify(wrongSecret), AuthenticationError, 'a wrong secret still fails');
+});
+
 t.test('unsigned, malformed, expired or foreign requests are refused with a reason', async (t) => {
   const valid = await signed();
   const without = (name: string) => {

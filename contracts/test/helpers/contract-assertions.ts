@@ -9,7 +9,11 @@ export class StatusCoverage {
   constructor(readonly validator: ContractValidator) {}
 
   record(operationId: string, status: number): void {
-    this.#seen.add(`${operationId} ${status}`);
+    const exact = `${operationId} ${status}`;
+    // A status documented only by its range (`4XX`) counts for the range.
+    const documented = this.validator.documentedStatuses();
+    const range = `${operationId} ${String(status)[0]}XX`;
+    this.#seen.add(!documented.includes(exact) && documented.includes(range) ? range : exact);
   }
 
   /** Documented `operationId status` pairs never observed. */

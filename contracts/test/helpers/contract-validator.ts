@@ -347,8 +347,9 @@ export function undeclaredProperties(
     const elementSchema = own ?? byPattern ?? (typeof additional === 'object' ? additional : undefined);
     if (elementSchema) {
       problems.push(...undeclaredProperties(elementSchema, element, pointer, validates));
-    } else if (describesObject && additional !== false) {
-      // additionalProperties: false would have failed validation already; open schemas end up here.
+    } else if (describesObject && additional !== false && additional !== true) {
+      // additionalProperties: false would have failed validation already; open schemas end up here. One
+      // that says `additionalProperties: true` is open on purpose (a forwarded body: the destination's JSON).
       problems.push(`${pointer} is not declared by the schema`);
     }
   }

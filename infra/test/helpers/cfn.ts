@@ -37,7 +37,8 @@ export function statementsOf(document: Json): Statement[] {
 /**
  * Renders intrinsic functions as readable strings, so two values built from the same tokens compare equal:
  * `{Ref: X}` → `${X}`, `{Fn::GetAtt: [A, B]}` → `${A.B}`, `Fn::Join` joined, `Fn::GetStackOutput` →
- * `${stack:output}`. Objects and arrays are rendered member by member.
+ * `${stack:output}`, `Fn::ImportValue` → `${import:name}`, `Fn::Sub` its template. Objects and arrays are
+ * rendered member by member.
  */
 export function render(value: Json): Json {
   if (Array.isArray(value)) return value.map(render);
@@ -53,6 +54,8 @@ export function render(value: Json): Json {
       const [separator, parts] = argument as [string, Json[]];
       return parts.map((part) => String(render(part))).join(separator);
     }
+    if (key === 'Fn::ImportValue') return `\${import:${String(render(argument))}}`;
+    if (key === 'Fn::Sub' && typeof argument === 'string') return argument;
     if (key === 'Fn::GetStackOutput') {
       const { StackName, OutputName } = argument as { StackName: string; OutputName: string };
       return `\${${StackName}:${OutputName}}`;

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { lambdaBundling } from '../../lib/lambda-bundling.js';
+import { lambdaEsbuildOptions } from '../../lib/lambda-bundling.js';
 
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -16,6 +16,8 @@ export interface LambdaBundle {
   code: string;
   /** Every file esbuild put in, relative to the repository root (`node_modules/…` for packages). */
   inputs: string[];
+  /** The bytes each input left in `index.mjs` once unused exports were dropped (absent: none). */
+  bytesInOutput: Record<string, number>;
   /** With `outdir`: the written `index.mjs` (and its source map beside it). */
   file?: string;
 }
@@ -29,24 +31,22 @@ export async function buildLambdaBundle(
   options: { outdir?: string } = {},
 ): Promise<LambdaBundle> {
   const outfile = join(options.outdir ?? join(repositoryRoot, '.tap/lambda-bundle'), 'index.mjs');
+  const settings = lambdaEsbuildOptions(repositoryRoot, entry, outfile);
   const { outputFiles, metafile } = await build({
-    absWorkingDir: repositoryRoot,
-    entryPoints: [join(repositoryRoot, entry)],
-    outfile,
-    sourcemap: options.outdir !== undefined && lambdaBundling.sourceMap,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: lambdaBundling.target,
-    minify: lambdaBundling.minify,
-    mainFields: [...lambdaBundling.mainFields],
-    banner: { js: lambdaBundling.banner },
+    ...settings,
+    sourcemap: options.outdir !== undefined && settings.sourcemap,
     write: false,
     metafile: true,
     logLevel: 'silent',
   });
   const code = outputFiles.find((file) => file.path.endsWith('.mjs'))?.text ?? '';
-  const bundle: LambdaBundle = { entry, code, inputs: Object.keys(metafile.inputs) };
+  const output = Object.entries(metafile.outputs).find(([path]) => path.endsWith('.mjs'))?.[1];
+  const bytesInOutput = Object.fromEntries(
+    Object.entries(output?.inputs ?? {})
+      .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+      .map(([input, { bytesInOutput }]) => [input, bytesInOutput]),
+  );
+  const bundle: LambdaBundle = { entry, code, inputs: Object.keys(metafile.inputs), bytesInOutput };
   if (options.outdir === undefined) return bundle;
   await mkdir(options.outdir, { recursive: true });
   for (const file of outputFiles) await writeFile(file.path, file.contents);

@@ -1,6 +1,8 @@
 // Dev-only test double of AWS KMS for local runs and tests: never import it from service code.
 // It speaks the AWS JSON 1.1 protocol the way @aws-sdk/client-kms does, for the few operations the
-// AWS Encryption SDK KMS keyring needs, with real AES-256-GCM under per-key master key material.
+// AWS Encryption SDK KMS keyring and the branch key store of its hierarchical keyring need (CreateKey and
+// VersionKey: GenerateDataKeyWithoutPlaintext and ReEncrypt; branch key reads: Decrypt), with real
+// AES-256-GCM under per-key master key material.
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -53,12 +55,16 @@ const OPERATIONS = [
   'GenerateDataKeyWithoutPlaintext',
   'Encrypt',
   'Decrypt',
+  'ReEncrypt',
   'DescribeKey',
 ] as const;
 type Operation = (typeof OPERATIONS)[number];
 
 const MAX_BODY_BYTES = 64 * 1024;
 const MAX_PLAINTEXT_BYTES = 4096;
+const MAX_GRANT_TOKENS = 10;
+const MAX_GRANT_TOKEN_LENGTH = 8192;
+const ASYMMETRIC_ALGORITHMS = ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'SM2PKE'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const JSON_11 = 'application/x-amz-json-1.1';
 const TARGET_PREFIX = 'TrentService.';
@@ -112,8 +118,8 @@ export async function startLocalKms(options: LocalKmsOptions = {}): Promise<Loca
   const counters = new Map<string, number>();
   let fault: LocalKmsFault = { mode: 'none' };
 
-  function resolveKey(keyId: unknown): StoredKey {
-    if (typeof keyId !== 'string' || keyId === '') throw validation('KeyId is required');
+  function resolveKey(keyId: unknown, field = 'KeyId'): StoredKey {
+    if (typeof keyId !== 'string' || keyId === '') throw validation(`${field} is required`);
     const key = byName.get(keyId);
     if (!key) throw new KmsError(400, 'NotFoundException', `Key '${keyId}' does not exist`);
     return key;
@@ -132,8 +138,10 @@ export async function startLocalKms(options: LocalKmsOptions = {}): Promise<Loca
     blob: Buffer,
     context: unknown,
     requestedKeyId: unknown,
+    requestedKeyField = 'KeyId',
   ): { key: StoredKey; plaintext: Buffer } {
-    const requested = requestedKeyId === undefined ? undefined : resolveKey(requestedKeyId);
+    const requested =
+      requestedKeyId === undefined ? undefined : resolveKey(requestedKeyId, requestedKeyField);
     if (blob.length < HEADER_BYTES + IV_BYTES + TAG_BYTES || blob[0] !== BLOB_VERSION) {
       throw invalidCiphertext();
     }
@@ -174,6 +182,7 @@ export async function startLocalKms(options: LocalKmsOptions = {}): Promise<Loca
     GenerateDataKey: (input) => generateDataKey(input, true),
     GenerateDataKeyWithoutPlaintext: (input) => generateDataKey(input, false),
     Encrypt(input) {
+      symmetricAlgorithm(input, 'EncryptionAlgorithm');
       const key = resolveKey(input.KeyId);
       const plaintext = base64Field(input, 'Plaintext');
       if (plaintext.length < 1 || plaintext.length > MAX_PLAINTEXT_BYTES) {
@@ -187,6 +196,7 @@ export async function startLocalKms(options: LocalKmsOptions = {}): Promise<Loca
     },
     Decrypt(input) {
       const blob = base64Field(input, 'CiphertextBlob');
+      symmetricAlgorithm(input, 'EncryptionAlgorithm');
       const { key, plaintext } = decryptBlob(blob, input.EncryptionContext, input.KeyId);
       // The Encryption SDK keyring requires KeyId to equal the key ARN it wrapped the data key with.
       return {
@@ -194,6 +204,27 @@ export async function startLocalKms(options: LocalKmsOptions = {}): Promise<Loca
         Plaintext: plaintext.toString('base64'),
         EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
       };
+    },
+    // Decrypt under the source key and context, encrypt under the destination key and context, in one
+    // call: the branch key store turns a DECRYPT_ONLY branch key into its ACTIVE copy this way.
+    ReEncrypt(input) {
+      const blob = base64Field(input, 'CiphertextBlob');
+      symmetricAlgorithm(input, 'SourceEncryptionAlgorithm');
+      symmetricAlgorithm(input, 'DestinationEncryptionAlgorithm');
+      const destination = resolveKey(input.DestinationKeyId, 'DestinationKeyId');
+      const source = decryptBlob(blob, input.SourceEncryptionContext, input.SourceKeyId, 'SourceKeyId');
+      try {
+        const reencrypted = encryptBlob(destination, source.plaintext, input.DestinationEncryptionContext);
+        return {
+          CiphertextBlob: reencrypted.toString('base64'),
+          SourceKeyId: keyArn(source.key.keyId),
+          KeyId: keyArn(destination.keyId),
+          SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+          DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+        };
+      } finally {
+        source.plaintext.fill(0); // it never leaves the stand-in
+      }
     },
     DescribeKey(input) {
       const key = resolveKey(input.KeyId);
@@ -240,7 +271,9 @@ export async function startLocalKms(options: LocalKmsOptions = {}): Promise<Loca
       if (fault.mode === 'fail') throw new KmsError(500, 'KMSInternalException', 'Injected failure');
       throw new KmsError(400, 'ThrottlingException', 'Rate exceeded');
     }
-    sendJson(res, 200, handlers[operation](parseJsonObject(body)));
+    const input = parseJsonObject(body);
+    validateGrantTokens(input.GrantTokens); // accepted and checked for shape; grants are not modelled
+    sendJson(res, 200, handlers[operation](input));
   }
 
   // Admin routes (/_local/...) let out-of-process tests read counters and inject faults.
@@ -361,6 +394,35 @@ function canonicalContext(context: unknown): Buffer {
     throw validation('EncryptionContext values must be strings');
   }
   return Buffer.from(JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+}
+
+/** Only symmetric encryption keys exist here; KMS refuses an asymmetric algorithm for them. */
+function symmetricAlgorithm(input: Record<string, unknown>, field: string): void {
+  const algorithm = input[field];
+  if (algorithm === undefined || algorithm === 'SYMMETRIC_DEFAULT') return;
+  if (typeof algorithm === 'string' && ASYMMETRIC_ALGORITHMS.includes(algorithm)) {
+    throw new KmsError(
+      400,
+      'InvalidKeyUsageException',
+      `${field} ${algorithm} is not compatible with a symmetric encryption key`,
+    );
+  }
+  throw validation(`${field} must be one of SYMMETRIC_DEFAULT, ${ASYMMETRIC_ALGORITHMS.join(', ')}`);
+}
+
+function validateGrantTokens(tokens: unknown): void {
+  if (tokens === undefined) return;
+  if (
+    !Array.isArray(tokens) ||
+    tokens.length > MAX_GRANT_TOKENS ||
+    !tokens.every(
+      (token) => typeof token === 'string' && token.length >= 1 && token.length <= MAX_GRANT_TOKEN_LENGTH,
+    )
+  ) {
+    throw validation(
+      `GrantTokens must be a list of at most ${MAX_GRANT_TOKENS} strings of 1 to ${MAX_GRANT_TOKEN_LENGTH} characters`,
+    );
+  }
 }
 
 function dataKeyLength(input: Record<string, unknown>): number {

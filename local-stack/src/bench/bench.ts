@@ -6,11 +6,24 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { repositoryRoot } from '../stack/local-stack.js';
 import { measureColdStarts } from './cold-start.js';
-import { type BenchEnvironment, lambdasUnderTest, prepareEnvironment } from './environment.js';
+import {
+  type BenchEnvironment,
+  deployedNodeOptions,
+  lambdasUnderTest,
+  prepareEnvironment,
+} from './environment.js';
+import { runLambdaLoops } from './lambda-loop.js';
 import { measureScenarios, type Progress, sampleScenarios } from './measure.js';
 import { type BenchOptions, BenchUsageError, parseBenchOptions, usage } from './options.js';
-import { type BenchReport, coldStartTable, consoleTable, tableRows, throughputChart } from './report.js';
-import { writeResults } from './results.js';
+import {
+  type BenchReport,
+  coldStartTable,
+  consoleTable,
+  lambdaLoopTable,
+  tableRows,
+  throughputChart,
+} from './report.js';
+import { writeDocs, writeResults } from './results.js';
 import { evaluateTargets, targetLines } from './targets.js';
 
 const options = readOptions();
@@ -31,8 +44,8 @@ const onLine = (name: string, line: string) => {
 };
 
 console.error(
-  `Benchmark: ${options.durationSeconds} s per run after ${options.warmupSeconds} s of warm-up, ` +
-    `concurrency ${options.concurrency.join(', ')}`,
+  `Benchmark: ${options.passes} passes of ${options.durationSeconds} s per run after ${options.warmupSeconds} s ` +
+    `of warm-up, concurrency ${options.concurrency.join(', ')}, load generator on ${options.httpClient}`,
 );
 const withSample =
   options.baselines.includes('sample') &&
@@ -48,12 +61,16 @@ try {
     useRunning: options.useRunning,
     withSampleTokenizer: withSample,
     onLine,
+    cpuProfileDir: options.cpuProfileDir,
     log: (line) => console.error(line),
   });
   const report = await run(environment);
   const targets = evaluateTargets(report);
-  const files = await writeResults(options.out, report, targets, throughputChart(report));
+  const chart = throughputChart(report);
+  const files = await writeResults(options.out, report, targets, chart);
+  if (options.writeDocs) files.push(...(await writeDocs(repositoryRoot, report, targets, chart)));
   console.log(`\n${consoleTable(tableRows(report.runs))}`);
+  if (report.lambdaLoop) console.log(`\n${lambdaLoopTable(report.lambdaLoop)}`);
   if (report.coldStart) console.log(`\n${coldStartTable(report.coldStart)}`);
   console.log(`\n${targetLines(targets).join('\n')}`);
   if (serviceMessages.size > 0) {
@@ -63,6 +80,8 @@ try {
     );
   }
   console.log(`\nWritten: ${files.join(', ')}`);
+  if (options.cpuProfileDir)
+    console.log(`CPU profiles (when the processes have stopped): ${options.cpuProfileDir}`);
 } catch (error) {
   if (recentLines.length > 0) console.error(`The services' last lines:\n${recentLines.join('\n')}`);
   throw error;
@@ -92,14 +111,43 @@ async function run(env: BenchEnvironment): Promise<BenchReport> {
   };
   try {
     const coldStartStep = options.coldStartRuns > 0 ? 1 : 0;
-    const { runs, vaultItemBytes } = await measureScenarios(env, options, progress, coldStartStep);
-    const steps = runs.length + coldStartStep;
+    const loopStep = options.lambdaSeconds > 0 ? 1 : 0;
+    const { runs, vaultItemBytes, dynamoDbWarmup } = await measureScenarios(
+      env,
+      options,
+      progress,
+      coldStartStep + loopStep,
+    );
+    const steps = options.passes * runs.length + 1 + loopStep + coldStartStep;
+    const lambdas = await lambdasUnderTest(env.outputs);
+    const nodeOptions = deployedNodeOptions();
+    const tokenizer = lambdas.find((lambda) => lambda.name === 'tokenizer');
+    const lambdaLoop =
+      loopStep && tokenizer
+        ? await runLambdaLoops({
+            repositoryRoot,
+            tokenizer,
+            floor: {
+              endpoint: env.outputs.DynamoDBEndpoint,
+              region: env.outputs.Region,
+              tableName: env.outputs.TokenVaultTableName,
+            },
+            variants: options.baselines.includes('sample') ? ['service', 'sample'] : ['service'],
+            nodeOptions,
+            warmupMs: 1000,
+            durationMs: options.lambdaSeconds * 1000,
+            passes: options.passes,
+            kms: env.kms,
+            cpuProfileDir: options.cpuProfileDir,
+            onStep: (status) => {
+              progress.update(steps - loopStep - coldStartStep, steps, 'Lambda loop', status);
+              if (/warming|pass \d+\/\d+: dynamodb-put/.test(status)) progress.log(`… Lambda loop ${status}`);
+            },
+          })
+        : undefined;
     const coldStart = coldStartStep
-      ? await measureColdStarts(
-          repositoryRoot,
-          await lambdasUnderTest(env.outputs),
-          options.coldStartRuns,
-          (status) => progress.update(runs.length, steps, 'cold start', status),
+      ? await measureColdStarts(repositoryRoot, lambdas, options.coldStartRuns, nodeOptions, (status) =>
+          progress.update(steps - coldStartStep, steps, 'cold start', status),
         )
       : undefined;
     const cpuList = cpus();
@@ -116,6 +164,11 @@ async function run(env: BenchEnvironment): Promise<BenchReport> {
       options: {
         durationSeconds: options.durationSeconds,
         warmupSeconds: options.warmupSeconds,
+        passes: options.passes,
+        httpClient: options.httpClient,
+        dynamoDbWarmupSeconds: options.dynamoDbWarmupSeconds,
+        lambdaSeconds: options.lambdaSeconds,
+        writeDocs: options.writeDocs,
         concurrency: options.concurrency,
         scenarios: options.scenarios,
         baselines: options.baselines,
@@ -124,6 +177,8 @@ async function run(env: BenchEnvironment): Promise<BenchReport> {
       },
       ...(vaultItemBytes === undefined ? {} : { vaultItemBytes }),
       runs,
+      ...(dynamoDbWarmup ? { dynamoDbWarmup } : {}),
+      ...(lambdaLoop ? { lambdaLoop } : {}),
       ...(coldStart ? { coldStart } : {}),
       serviceMessages: Object.fromEntries(serviceMessages),
     };

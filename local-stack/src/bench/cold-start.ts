@@ -5,7 +5,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { lambdaBundling } from '@tokenization/infra/lambda-bundling';
+import { lambdaEsbuildOptions } from '@tokenization/infra/lambda-bundling';
 import {
   healthProbeEvent,
   invokeBundleScript,
@@ -24,16 +24,25 @@ export interface LambdaUnderTest {
   userArn?: string;
 }
 
-export interface ColdStartResult {
-  name: string;
-  bundleBytes: number;
-  sourceMapBytes: number;
+export interface ColdStartTiming {
   /** Median spawn-to-exit milliseconds of `node` importing the bundle and answering GET /health/live. */
   medianMs: number;
   samplesMs: number[];
   /** Medians of the phases inside the process: Node's own start, importing the bundle (module code and
    * the app's `ready()`), answering the first event. */
   phasesMs: { boot: number; import: number; firstEvent: number };
+}
+
+export interface ColdStartResult extends ColdStartTiming {
+  name: string;
+  bundleBytes: number;
+  /** 0 when the bundles are built without a source map. */
+  sourceMapBytes: number;
+  /** The Node flags the top-level timing ran with: what the deployed functions run with. */
+  nodeOptions: string[];
+  /** The same bundle with and without `--enable-source-maps`. */
+  withSourceMaps: ColdStartTiming;
+  withoutSourceMaps: ColdStartTiming;
 }
 
 export interface ColdStartReport {
@@ -43,11 +52,15 @@ export interface ColdStartReport {
   lambdas: ColdStartResult[];
 }
 
-/** Bundles every Lambda, then times `runs` fresh processes of each (after one untimed run that warms the disk cache). */
+/**
+ * Bundles every Lambda, then times `runs` fresh processes of each, with and without `--enable-source-maps`
+ * (after one untimed run that warms the disk cache). `deployedNodeOptions`: the flags the functions run with.
+ */
 export async function measureColdStarts(
   repositoryRoot: string,
   lambdas: LambdaUnderTest[],
   runs: number,
+  deployedNodeOptions: string[],
   onStep: (what: string) => void = () => {},
 ): Promise<ColdStartReport> {
   const outdir = await mkdtemp(join(tmpdir(), 'bench-bundles-'));
@@ -64,29 +77,51 @@ export async function measureColdStarts(
     const bare = await timeRuns(runs, () => timeProcess(['-e', '0'], {}));
     const results: ColdStartResult[] = [];
     for (const { lambda, file } of bundles) {
-      onStep(`timing the ${lambda.name} bundle`);
+      const { NODE_OPTIONS: _flags, ...environment } = lambda.environment;
       const script = invokeBundleScript(file, healthProbeEvent(lambda.userArn));
-      const phases: { boot: number; import: number; firstEvent: number }[] = [];
-      const samples = await timeRuns(runs, () =>
-        timeProcess(['--input-type=module', '-e', script], lambda.environment, (output) => {
-          const { statusCode, timings } = invokeResult(output);
-          if (statusCode !== 200) throw new Error(`${lambda.name}: GET /health/live answered ${statusCode}`);
-          if (timings)
-            phases.push({ boot: timings.bootMs, import: timings.importMs, firstEvent: timings.firstEventMs });
-        }),
-      );
-      const timed = phases.slice(1); // the untimed first run is left out here too
+      const timing = async (flags: string[]): Promise<ColdStartTiming> => {
+        onStep(`timing the ${lambda.name} bundle ${flags.join(' ') || 'without flags'}`);
+        const phases: { boot: number; import: number; firstEvent: number }[] = [];
+        const samples = await timeRuns(runs, () =>
+          timeProcess([...flags, '--input-type=module', '-e', script], environment, (output) => {
+            const { statusCode, timings } = invokeResult(output);
+            if (statusCode !== 200)
+              throw new Error(`${lambda.name}: GET /health/live answered ${statusCode}`);
+            if (timings)
+              phases.push({
+                boot: timings.bootMs,
+                import: timings.importMs,
+                firstEvent: timings.firstEventMs,
+              });
+          }),
+        );
+        const timed = phases.slice(1); // the untimed first run is left out here too
+        return {
+          medianMs: median(samples),
+          samplesMs: samples,
+          phasesMs: {
+            boot: median(timed.map((phase) => phase.boot)),
+            import: median(timed.map((phase) => phase.import)),
+            firstEvent: median(timed.map((phase) => phase.firstEvent)),
+          },
+        };
+      };
+      const withSourceMaps = await timing(['--enable-source-maps']);
+      const withoutSourceMaps = await timing([]);
+      const deployed = deployedNodeOptions.includes('--enable-source-maps')
+        ? withSourceMaps
+        : withoutSourceMaps;
       results.push({
         name: lambda.name,
         bundleBytes: (await stat(file)).size,
-        sourceMapBytes: (await stat(`${file}.map`)).size,
-        medianMs: median(samples),
-        samplesMs: samples,
-        phasesMs: {
-          boot: median(timed.map((phase) => phase.boot)),
-          import: median(timed.map((phase) => phase.import)),
-          firstEvent: median(timed.map((phase) => phase.firstEvent)),
-        },
+        sourceMapBytes: await stat(`${file}.map`).then(
+          (map) => map.size,
+          () => 0,
+        ),
+        ...deployed,
+        nodeOptions: deployedNodeOptions,
+        withSourceMaps,
+        withoutSourceMaps,
       });
     }
     return { bareNodeMedianMs: median(bare), bareNodeSamplesMs: bare, lambdas: results };
@@ -96,22 +131,9 @@ export async function measureColdStarts(
 }
 
 /** esbuild with the settings NodejsFunction gets from ServiceFunction (infra/lib/lambda-bundling.ts). */
-async function bundleLambda(repositoryRoot: string, entry: string, outdir: string): Promise<string> {
+export async function bundleLambda(repositoryRoot: string, entry: string, outdir: string): Promise<string> {
   const outfile = join(outdir, 'index.mjs');
-  await build({
-    absWorkingDir: repositoryRoot,
-    entryPoints: [join(repositoryRoot, entry)],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile,
-    target: lambdaBundling.target,
-    minify: lambdaBundling.minify,
-    sourcemap: lambdaBundling.sourceMap,
-    mainFields: [...lambdaBundling.mainFields],
-    banner: { js: lambdaBundling.banner },
-    logLevel: 'error',
-  });
+  await build({ ...lambdaEsbuildOptions(repositoryRoot, entry, outfile), logLevel: 'error' });
   return outfile;
 }
 

@@ -2,6 +2,9 @@
 // running one; plus a second tokenizer in the original sample's design.
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { lambdaBundling } from '@tokenization/infra/lambda-bundling';
 import { waitUntil } from '@tokenization/local-aws/child-service';
 import {
   authorizationPolicyFile,
@@ -32,6 +35,8 @@ export interface EnvironmentOptions {
   withSampleTokenizer: boolean;
   /** Lines the services print. */
   onLine: (name: string, line: string) => void;
+  /** With a folder: each tokenizer writes a V8 CPU profile into a subfolder of it when it stops. */
+  cpuProfileDir?: string | undefined;
   log: (line: string) => void;
 }
 
@@ -40,7 +45,19 @@ export interface EnvironmentOptions {
  * limit (DETERMINISTIC_TOKENIZATIONS_PER_MINUTE, 60 by default), which would otherwise answer 429 within a
  * second. `--use-running` measures `npm start`'s tokenizer as configured, limit included.
  */
-const benchTokenizerEnvironment = { DETERMINISTIC_TOKENIZATIONS_PER_MINUTE: '1000000' };
+const cpuProfilePreload = fileURLToPath(new URL('./cpu-profile-preload.mjs', import.meta.url));
+
+function benchTokenizerEnvironment(options: EnvironmentOptions, name: string): Record<string, string> {
+  return {
+    DETERMINISTIC_TOKENIZATIONS_PER_MINUTE: '1000000',
+    ...(options.cpuProfileDir
+      ? {
+          NODE_OPTIONS: `--import=${pathToFileURL(cpuProfilePreload).href}`,
+          BENCH_CPU_PROFILE_DIR: join(options.cpuProfileDir, name),
+        }
+      : {}),
+  };
+}
 
 export async function prepareEnvironment(options: EnvironmentOptions): Promise<BenchEnvironment> {
   const environment = options.useRunning ? await runningStack(options) : await ownStack(options);
@@ -69,7 +86,7 @@ async function ownStack(options: EnvironmentOptions): Promise<BenchEnvironment> 
       },
       tables: { vault: 'BenchTokenVault', orders: 'BenchCustomerOrders' },
       writeOutputs: false,
-      tokenizerEnvironment: benchTokenizerEnvironment,
+      tokenizerEnvironment: benchTokenizerEnvironment(options, 'tokenizer'),
     },
     options.onLine,
   );
@@ -115,7 +132,7 @@ async function withSampleTokenizer(
   );
   const child = startService('sample tokenizer', tokenizerEntry, options.onLine, {
     ...tokenizerEnvironment(environment.outputs, host, port),
-    ...benchTokenizerEnvironment,
+    ...benchTokenizerEnvironment(options, 'sample-tokenizer'),
     ENCRYPTION_PROFILE: 'sample-per-item-signing',
   });
   const url = `http://${host}:${port}`;
@@ -145,10 +162,16 @@ async function withSampleTokenizer(
   };
 }
 
+/** The Node flags the deployed functions run with (their NODE_OPTIONS, infra/lib/lambda-bundling.ts). */
+export function deployedNodeOptions(): string[] {
+  return lambdaBundling.nodeOptions.split(/\s+/).filter(Boolean);
+}
+
 /** Both Lambda entries with the environment their CDK stacks give them, pointed at the local stack. */
 export async function lambdasUnderTest(outputs: LocalStackOutputs): Promise<LambdaUnderTest[]> {
-  // As infra/lib/service-function.ts and the stacks set them (LOG_LEVEL: the deployment's default).
-  const common = { AWS_REGION: outputs.Region, LOG_LEVEL: 'info', NODE_OPTIONS: '--enable-source-maps' };
+  // As infra/lib/service-function.ts and the stacks set them (LOG_LEVEL: the deployment's default); the
+  // Node flags are given apart (deployedNodeOptions), since the bench times the bundles with and without.
+  const common = { AWS_REGION: outputs.Region, LOG_LEVEL: 'info' };
   const orderCredentials = await localCredentials('order-service');
   return [
     {

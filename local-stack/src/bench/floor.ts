@@ -8,7 +8,8 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { tokenKey, vaultKeyAttribute } from '@tokenization/tokenizer-service/vault-table';
-import type { Operation } from './runner.js';
+import { type Operation, runClosedLoop } from './runner.js';
+import { median } from './stats.js';
 
 /** PutItem and GetItem of items shaped and sized like a real vault item, on the same DynamoDB Local. */
 export class StoreFloor {
@@ -113,4 +114,42 @@ export function cipherFloor(): Operation {
     const plaintext = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
     if (!plaintext.equals(value)) throw new Error('round trip failed');
   };
+}
+
+export interface DynamoDbWarmup {
+  /** PutItem + GetItem per second in each 1-second window, in order. */
+  windows: number[];
+  /** The last three windows were within ±10% of their median before the time ran out. */
+  stable: boolean;
+}
+
+/**
+ * Warms DynamoDB Local's JVM (its JIT) before anything is measured: PutItem and GetItem in turn at
+ * concurrency 16, one second at a time, until three windows in a row agree within ±10% (at least five
+ * windows), or `maxSeconds` have passed.
+ */
+export async function warmDynamoDb(
+  floor: StoreFloor,
+  maxSeconds: number,
+  onWindow: (windows: number[]) => void = () => {},
+): Promise<DynamoDbWarmup> {
+  const windows: number[] = [];
+  const put = floor.operation('dynamodb-put');
+  const get = floor.operation('dynamodb-get');
+  await put(0);
+  let turn = 0;
+  const operation: Operation = (worker) => ((turn++ + worker) % 2 === 0 ? put(worker) : get(worker));
+  while (windows.length < maxSeconds) {
+    const result = await runClosedLoop({ concurrency: 16, warmupMs: 0, durationMs: 1000, operation });
+    windows.push(result.requestsInWindow);
+    onWindow(windows);
+    if (windows.length >= 5 && isStable(windows.slice(-3))) return { windows, stable: true };
+  }
+  return { windows, stable: false };
+}
+
+/** Every value within ±10% of their median. */
+export function isStable(values: readonly number[]): boolean {
+  const middle = median(values);
+  return middle > 0 && values.every((value) => Math.abs(value - middle) <= 0.1 * middle);
 }

@@ -4,13 +4,15 @@ import { signUpAndSignIn } from '@tokenization/local-aws/cognito-client';
 import { localCredentials } from '../stack/local-stack.js';
 import { signedFetcher } from '../stack/signed-fetch.js';
 import type { BenchEnvironment } from './environment.js';
-import { cipherFloor, StoreFloor } from './floor.js';
+import { cipherFloor, type DynamoDbWarmup, StoreFloor, warmDynamoDb } from './floor.js';
+import { LoadGenerator, type LoadSpec } from './generator.js';
+import type { TokenizerScenario } from './load-generator.js';
 import type { BenchOptions, FloorName, ScenarioName } from './options.js';
 import { CpuMeter } from './process-cpu.js';
 import { rowLabel, type ScenarioRun, type Variant } from './report.js';
-import { type Operation, runClosedLoop } from './runner.js';
-import { summarize } from './stats.js';
-import { batchSize, OrderWorkload, TokenizerWorkload } from './workload.js';
+import { type ClosedLoopResult, type Operation, runClosedLoop } from './runner.js';
+import { median, summarize } from './stats.js';
+import { batchSize, TokenizerWorkload } from './workload.js';
 
 /** The scenarios also run against the sample design. */
 export const sampleScenarios: readonly ScenarioName[] = [
@@ -30,23 +32,37 @@ interface Planned {
   scenario: ScenarioName | FloorName;
   variant: Variant;
   concurrency: number;
-  operation: () => Operation;
+  /** In this process (the floors), or over HTTP in the load generator's process. */
+  run: { operation: () => Operation } | { load: LoadSpec };
   /** Untimed, before the run (orders to pay). */
   prepare?: () => Promise<void>;
+  pass: number;
 }
 
 export interface Measurements {
   runs: ScenarioRun[];
   /** Size of the vault item the store floor copies. */
   vaultItemBytes?: number;
+  dynamoDbWarmup?: DynamoDbWarmup;
 }
 
 type Measured = Pick<
   BenchOptions,
-  'scenarios' | 'baselines' | 'concurrency' | 'durationSeconds' | 'warmupSeconds'
+  | 'scenarios'
+  | 'baselines'
+  | 'concurrency'
+  | 'durationSeconds'
+  | 'warmupSeconds'
+  | 'passes'
+  | 'httpClient'
+  | 'dynamoDbWarmupSeconds'
 >;
 
-/** At each concurrency: the floors first, then every scenario, each followed by its sample-design run. */
+/**
+ * DynamoDB Local warmed first; then `passes` passes, each at every concurrency: the floors, then every
+ * scenario, each followed by its sample-design run (A B A B …). Each run's passes are merged (their median
+ * throughput, their spread) into one ScenarioRun.
+ */
 export async function measureScenarios(
   env: BenchEnvironment,
   options: Measured,
@@ -54,134 +70,221 @@ export async function measureScenarios(
   extraSteps = 0,
 ): Promise<Measurements> {
   const { outputs } = env;
-  const fetcher = signedFetcher({ credentials: await localCredentials('bench'), region: outputs.Region });
-  const service = new TokenizerWorkload(outputs.TokenizerApiUrl, fetcher);
-  const sample = env.sampleTokenizerUrl ? new TokenizerWorkload(env.sampleTokenizerUrl, fetcher) : undefined;
+  const credentials = await localCredentials('bench');
+  const fetcher = signedFetcher({ credentials, region: outputs.Region });
+  const preparation = new TokenizerWorkload(outputs.TokenizerApiUrl, fetcher);
+  const samplePreparation = env.sampleTokenizerUrl
+    ? new TokenizerWorkload(env.sampleTokenizerUrl, fetcher)
+    : undefined;
+  const generator = new LoadGenerator(options.httpClient, process.cwd());
+  const pids = { ...env.pids, generator: generator.pid };
+  const tokenizerLoad = (baseUrl: string, scenario: TokenizerScenario, pool: string[]): Planned['run'] => ({
+    load: { kind: 'tokenizer', scenario, baseUrl, region: outputs.Region, credentials, pool },
+  });
   const detokenizing = options.scenarios.some((scenario) => scenario.startsWith('detokenize'));
 
   progress.log('Preparing tokens to detokenize…');
   const pools = {
-    service: await service.tokenPool(detokenizing ? 1_000 : batchSize),
-    sample: sample && detokenizing ? await sample.tokenPool(300) : [],
+    service: await preparation.tokenPool(detokenizing ? 1_600 : batchSize),
+    sample: samplePreparation && detokenizing ? await samplePreparation.tokenPool(300) : [],
   };
-  const floor = options.baselines.includes('floor')
-    ? await StoreFloor.fromVaultItem({
-        endpoint: outputs.DynamoDBEndpoint,
-        region: outputs.Region,
-        tableName: outputs.TokenVaultTableName,
-        tenant: 'bench',
-        token: pools.service[0] as string,
-      })
-    : undefined;
-  const orders = options.scenarios.some((scenario) => scenario === 'order' || scenario === 'paybill')
-    ? new OrderWorkload(
-        outputs.PaymentMethodApiURL,
-        await signUpAndSignIn(
-          outputs.CognitoEndpoint,
-          { userPoolId: outputs.UserPoolId, clientId: outputs.UserPoolAppClientId },
-          { email: `bench-${randomUUID().slice(0, 8)}@example.com`, password: `Bench-${randomUUID()}-Pa55!` },
-        ),
+  const floor = await StoreFloor.fromVaultItem({
+    endpoint: outputs.DynamoDBEndpoint,
+    region: outputs.Region,
+    tableName: outputs.TokenVaultTableName,
+    tenant: 'bench',
+    token: pools.service[0] as string,
+  });
+  const idToken = options.scenarios.some((scenario) => scenario === 'order' || scenario === 'paybill')
+    ? await signUpAndSignIn(
+        outputs.CognitoEndpoint,
+        { userPoolId: outputs.UserPoolId, clientId: outputs.UserPoolAppClientId },
+        { email: `bench-${randomUUID().slice(0, 8)}@example.com`, password: `Bench-${randomUUID()}-Pa55!` },
       )
-    : undefined;
+    : '';
 
-  const runs: ScenarioRun[] = [];
-  let shortages = 0;
+  const measured: { run: ScenarioRun; latencies: number[] }[] = [];
   /** Orders to prepare before paying at `concurrency`: 1.5× what creating them managed in the same time. */
   const paymentsNeeded = (concurrency: number) => {
-    const created = runs.find((run) => run.scenario === 'order' && run.concurrency === concurrency);
-    const rate = created?.requestsPerSecond || 100;
+    const created = measured.find(({ run }) => run.scenario === 'order' && run.concurrency === concurrency);
+    const rate = created?.run.requestsPerSecond || 100;
     return Math.ceil(rate * 1.5 * (options.warmupSeconds + options.durationSeconds)) + concurrency;
   };
 
+  const withFloor = options.baselines.includes('floor');
   const plan: Planned[] = [];
-  for (const concurrency of options.concurrency) {
-    if (floor) {
-      plan.push(
-        {
-          scenario: 'dynamodb-put',
+  for (let pass = 1; pass <= options.passes; pass++) {
+    for (const concurrency of options.concurrency) {
+      if (withFloor) {
+        for (const scenario of ['dynamodb-put', 'dynamodb-get'] as const)
+          plan.push({
+            scenario,
+            variant: 'floor',
+            concurrency,
+            pass,
+            run: { operation: () => floor.operation(scenario) },
+          });
+        plan.push({
+          scenario: 'aes-256-gcm',
           variant: 'floor',
           concurrency,
-          operation: () => floor.operation('dynamodb-put'),
-        },
-        {
-          scenario: 'dynamodb-get',
-          variant: 'floor',
-          concurrency,
-          operation: () => floor.operation('dynamodb-get'),
-        },
-        { scenario: 'aes-256-gcm', variant: 'floor', concurrency, operation: cipherFloor },
-      );
-    }
-    for (const scenario of options.scenarios) {
-      if (scenario === 'order' || scenario === 'paybill') {
-        const workload = orders as OrderWorkload;
+          pass,
+          run: { operation: cipherFloor },
+        });
+      }
+      for (const scenario of options.scenarios) {
+        if (scenario === 'order' || scenario === 'paybill') {
+          const baseUrl = outputs.PaymentMethodApiURL;
+          plan.push({
+            scenario,
+            variant: 'service',
+            concurrency,
+            pass,
+            run: { load: { kind: 'orders', scenario, baseUrl, idToken } },
+            ...(scenario === 'paybill'
+              ? { prepare: () => generator.prepareOrders(baseUrl, idToken, paymentsNeeded(concurrency)) }
+              : {}),
+          });
+          continue;
+        }
         plan.push({
           scenario,
           variant: 'service',
           concurrency,
-          operation: () => workload.operation(scenario, () => shortages++),
-          ...(scenario === 'paybill'
-            ? { prepare: () => workload.ensureUnpaid(paymentsNeeded(concurrency)) }
-            : {}),
+          pass,
+          run: tokenizerLoad(outputs.TokenizerApiUrl, scenario, pools.service),
         });
-        continue;
-      }
-      plan.push({
-        scenario,
-        variant: 'service',
-        concurrency,
-        operation: () => service.operation(scenario, pools.service),
-      });
-      if (sample && sampleScenarios.includes(scenario)) {
-        plan.push({
-          scenario,
-          variant: 'sample',
-          concurrency,
-          operation: () => sample.operation(scenario, pools.sample),
-        });
+        if (env.sampleTokenizerUrl && sampleScenarios.includes(scenario)) {
+          plan.push({
+            scenario,
+            variant: 'sample',
+            concurrency,
+            pass,
+            run: tokenizerLoad(env.sampleTokenizerUrl, scenario, pools.sample),
+          });
+        }
       }
     }
   }
 
+  let dynamoDbWarmup: DynamoDbWarmup | undefined;
   try {
-    const steps = plan.length + extraSteps;
+    const steps = plan.length + extraSteps + 1;
+    progress.update(0, steps, 'warming DynamoDB Local', 'starting');
+    dynamoDbWarmup = await warmDynamoDb(floor, options.dynamoDbWarmupSeconds, (windows) =>
+      progress.update(
+        0,
+        steps,
+        'warming DynamoDB Local',
+        `${windows.length} s: ${windows
+          .slice(-3)
+          .map((rate) => Math.round(rate))
+          .join(', ')} requests/s`,
+      ),
+    );
+    progress.log(
+      `✔ DynamoDB Local warmed in ${dynamoDbWarmup.windows.length} s ` +
+        `(${dynamoDbWarmup.stable ? 'stable' : 'not yet stable'}: ${dynamoDbWarmup.windows
+          .slice(-3)
+          .map((rate) => Math.round(rate))
+          .join(', ')} requests/s)`,
+    );
     for (const [index, planned] of plan.entries()) {
-      const what = `${rowLabel(planned)} · concurrency ${planned.concurrency}`;
-      progress.update(index, steps, what, 'preparing');
+      const what = `pass ${planned.pass} · ${rowLabel(planned)} · concurrency ${planned.concurrency}`;
+      progress.update(index + 1, steps, what, 'preparing');
       await planned.prepare?.();
-      const shortagesBefore = shortages;
-      const run = await measureOne(env, options, planned, (status, fraction) =>
-        progress.update(index, steps, what, status, fraction),
+      const result = await measureOne({ ...env, pids }, options, planned, generator, (status, fraction) =>
+        progress.update(index + 1, steps, what, status, fraction),
       );
-      if (shortages > shortagesBefore)
-        run.notes.push(
-          `${shortages - shortagesBefore} orders were created during the run (too few prepared)`,
-        );
-      runs.push(run);
-      progress.log(summaryLine(what, run));
+      measured.push(result);
+      progress.log(summaryLine(what, result.run));
     }
   } finally {
-    floor?.close();
+    floor.close();
+    await generator.stop();
   }
-  return { runs, ...(floor ? { vaultItemBytes: floor.itemBytes } : {}) };
+  return {
+    runs: mergePasses(measured),
+    ...(withFloor ? { vaultItemBytes: floor.itemBytes } : {}),
+    ...(dynamoDbWarmup ? { dynamoDbWarmup } : {}),
+  };
+}
+
+/** One ScenarioRun per scenario, variant and concurrency from its passes, in the order first measured. */
+export function mergePasses(measured: readonly { run: ScenarioRun; latencies: number[] }[]): ScenarioRun[] {
+  const groups = new Map<string, { run: ScenarioRun; latencies: number[] }[]>();
+  for (const entry of measured) {
+    const key = `${entry.run.scenario}|${entry.run.variant}|${entry.run.concurrency}`;
+    groups.set(key, [...(groups.get(key) ?? []), entry]);
+  }
+  return [...groups.values()].map((entries) => {
+    const runs = entries.map((entry) => entry.run);
+    const first = runs[0] as ScenarioRun;
+    const total = (pick: (run: ScenarioRun) => number) => runs.reduce((sum, run) => sum + pick(run), 0);
+    const items = total((run) => run.itemsAfterWarmup);
+    const processes = [...new Set(runs.flatMap((run) => Object.keys(run.cpuMicrosPerItem)))];
+    const cpuMicrosPerItem: Record<string, number> = {};
+    const cpuMicrosPerRequest: Record<string, number> = {};
+    const cpuCores: Record<string, number> = {};
+    for (const name of processes) {
+      const micros = total((run) => (run.cpuMicrosPerItem[name] ?? 0) * run.itemsAfterWarmup);
+      if (items > 0) {
+        cpuMicrosPerItem[name] = micros / items;
+        cpuMicrosPerRequest[name] = (micros / items) * first.itemsPerRequest;
+      }
+      cpuCores[name] = total((run) => run.cpuCores[name] ?? 0) / runs.length;
+    }
+    const kmsCalls: Record<string, number> = {};
+    for (const run of runs)
+      for (const [name, count] of Object.entries(run.kmsCalls))
+        kmsCalls[name] = (kmsCalls[name] ?? 0) + count;
+    const totalKms = Object.values(kmsCalls).reduce((sum, count) => sum + count, 0);
+    const rates = runs.map((run) => run.itemsPerSecond);
+    const middle = median(rates);
+    return {
+      ...first,
+      windowMs: total((run) => run.windowMs),
+      requestsInWindow: total((run) => run.requestsInWindow),
+      failed: total((run) => run.failed),
+      requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
+      itemsPerSecond: middle,
+      itemsAfterWarmup: items,
+      latencyMs: summarize(entries.flatMap((entry) => entry.latencies)),
+      kmsCallsPer1000: first.variant === 'floor' || items === 0 ? null : (totalKms / items) * 1000,
+      kmsCalls,
+      cpuMicrosPerItem,
+      cpuMicrosPerRequest,
+      cpuCores,
+      failures: [...new Set(runs.flatMap((run) => run.failures))].slice(0, 5),
+      notes: [...new Set(runs.flatMap((run) => run.notes))],
+      passes: runs.map((run) => ({
+        itemsPerSecond: run.itemsPerSecond,
+        p50Ms: run.latencyMs.p50,
+        cpuMicrosPerItem: run.cpuMicrosPerItem,
+      })),
+      spread: middle > 0 ? (Math.max(...rates) - Math.min(...rates)) / middle : 0,
+    };
+  });
 }
 
 async function measureOne(
   env: BenchEnvironment,
   options: Measured,
   planned: Planned,
+  generator: LoadGenerator,
   onProgress: (status: string, fraction: number) => void,
-): Promise<ScenarioRun> {
+): Promise<{ run: ScenarioRun; latencies: number[] }> {
   const cpu = new CpuMeter(env.pids);
   let kmsCalls: Record<string, number> = {};
   let cpuUsed: ReturnType<CpuMeter['stop']> | undefined;
   const started = performance.now();
   const runSeconds = options.warmupSeconds + options.durationSeconds;
-  const result = await runClosedLoop({
+  const loop = {
     concurrency: planned.concurrency,
     warmupMs: options.warmupSeconds * 1000,
     durationMs: options.durationSeconds * 1000,
-    operation: planned.operation(),
+  };
+  const hooks = {
     onMeasureStart: async () => {
       await env.kms.reset();
       cpu.start();
@@ -190,12 +293,19 @@ async function measureOne(
       cpuUsed = cpu.stop();
       kmsCalls = await env.kms.stats();
     },
-    onTick: ({ phase, ended }) =>
+    onTick: ({ phase, ended }: { phase: string; ended: number }) =>
       onProgress(
         `${phase}: ${ended} answers`,
         Math.min(0.99, (performance.now() - started) / 1000 / runSeconds),
       ),
-  });
+  };
+  let shortages = 0;
+  let result: ClosedLoopResult;
+  if ('load' in planned.run) {
+    ({ result, shortages } = await generator.run({ spec: planned.run.load, ...loop }, hooks));
+  } else {
+    result = await runClosedLoop({ ...loop, operation: planned.run.operation(), ...hooks });
+  }
 
   const itemsPerRequest = planned.scenario.endsWith('-batch') ? batchSize : 1;
   const itemsAfterWarmup = result.requestsAfterWarmup * itemsPerRequest;
@@ -208,7 +318,7 @@ async function measureOne(
   }
   const latencyMs = summarize(result.latenciesMs);
   const seconds = result.windowMs / 1000;
-  return {
+  const run: ScenarioRun = {
     scenario: planned.scenario,
     variant: planned.variant,
     concurrency: planned.concurrency,
@@ -226,13 +336,21 @@ async function measureOne(
         : (totalKmsCalls / itemsAfterWarmup) * 1000,
     kmsCalls,
     cpuMicrosPerItem,
+    cpuMicrosPerRequest: Object.fromEntries(
+      Object.entries(cpuMicrosPerItem).map(([name, micros]) => [name, micros * itemsPerRequest]),
+    ),
     cpuCores,
     failures: result.failures,
-    notes:
-      latencyMs.p50 > result.windowMs
+    notes: [
+      ...(latencyMs.p50 > result.windowMs
         ? ['requests outlasted the window: each counted for the share of its time inside it']
-        : [],
+        : []),
+      ...(shortages > 0 ? [`${shortages} orders were created during the run (too few prepared)`] : []),
+    ],
+    passes: [],
+    spread: 0,
   };
+  return { run, latencies: result.latenciesMs };
 }
 
 function summaryLine(what: string, run: ScenarioRun): string {

@@ -17,13 +17,29 @@ export type ScenarioName = (typeof scenarioNames)[number];
 export const floorNames = ['dynamodb-put', 'dynamodb-get', 'aes-256-gcm'] as const;
 export type FloorName = (typeof floorNames)[number];
 
+/** The load generator's HTTP clients (load-generator.ts). */
+export const httpClientNames = ['node-http', 'fetch'] as const;
+export type HttpClientName = (typeof httpClientNames)[number];
+
 /** The baselines measured in the same run: the raw floor (DynamoDB Local, node:crypto) and the sample's design. */
 export const baselineNames = ['floor', 'sample'] as const;
 export type BaselineName = (typeof baselineNames)[number];
 
 export interface BenchOptions {
-  /** Measured seconds per scenario and concurrency, after the warm-up. */
+  /** Measured seconds per scenario and concurrency, after the warm-up, in each pass. */
   durationSeconds: number;
+  /** Passes over the plan (floors and scenarios interleaved: A B A B …), so that drift shows. */
+  passes: number;
+  /** The load generator's HTTP client. */
+  httpClient: HttpClientName;
+  /** Longest warm-up of DynamoDB Local (floor requests until their throughput is stable), seconds. */
+  dynamoDbWarmupSeconds: number;
+  /** Measured seconds per operation and pass of the in-process Lambda loop; 0 skips it. */
+  lambdaSeconds: number;
+  /** Also write the tables and the chart into docs/performance.md and docs/performance.svg. */
+  writeDocs: boolean;
+  /** With a folder: V8 CPU profiles of the tokenizers and the Lambda loop are written there (`--cpu-prof`). */
+  cpuProfileDir?: string;
   /** Seconds run before each measurement and not counted. */
   warmupSeconds: number;
   concurrency: number[];
@@ -40,14 +56,20 @@ export interface BenchOptions {
 
 export const usage = `Usage: npm run bench -- [options]
 
-  --duration <s>         measured seconds per scenario and concurrency (default 3)
-  --warmup <s>           seconds before each measurement, not counted (default 1)
-  --concurrency <list>   closed-loop workers, e.g. 1,16,64 (default 1,16,64)
+  --duration <s>         measured seconds per scenario, concurrency and pass (default 2)
+  --warmup <s>           seconds before each measurement, not counted (default 0.5)
+  --passes <n>           passes over floors and scenarios, interleaved (default 2)
+  --concurrency <list>   closed-loop workers, e.g. 1,16,64 (default 1,16)
+  --http-client <name>   ${httpClientNames.join(' or ')}: the load generator's client (default node-http)
+  --dynamodb-warmup <s>  longest warm-up of DynamoDB Local before anything is measured (default 40)
+  --lambda-seconds <s>   seconds per operation and pass of the in-process Lambda loop, 0 skips (default 1.5)
   --scenarios <list>     ${scenarioNames.join(',')} (default all)
   --baselines <list>     ${baselineNames.join(',')} or none (default floor,sample)
   --cold-start-runs <n>  fresh processes per cold-start measure, 0 to skip (default 5)
   --out <dir>            results folder (default bench-results at the repository root)
   --use-running          measure the stack of a running \`npm start\` instead of starting one
+  --docs                 also write the results into docs/performance.md and docs/performance.svg
+  --cpu-prof <dir>       write V8 CPU profiles of the tokenizers and the Lambda loop to <dir> (perturbs the figures)
   --help                 this text`;
 
 export class BenchUsageError extends Error {
@@ -67,9 +89,19 @@ export function parseBenchOptions(argv: string[], paths: { cwd: string; defaultO
   }
   const out = values.out ?? paths.defaultOut;
   return {
-    durationSeconds: positiveNumber('--duration', values.duration, 3),
-    warmupSeconds: nonNegativeNumber('--warmup', values.warmup, 1),
-    concurrency: concurrencyList(values.concurrency ?? '1,16,64'),
+    durationSeconds: positiveNumber('--duration', values.duration, 2),
+    warmupSeconds: nonNegativeNumber('--warmup', values.warmup, 0.5),
+    passes: integer('--passes', values.passes, 2, 1, 20),
+    httpClient: listOf(
+      '--http-client',
+      values['http-client'] ?? 'node-http',
+      httpClientNames,
+    )[0] as HttpClientName,
+    dynamoDbWarmupSeconds: nonNegativeNumber('--dynamodb-warmup', values['dynamodb-warmup'], 40),
+    lambdaSeconds: nonNegativeNumber('--lambda-seconds', values['lambda-seconds'], 1.5),
+    writeDocs: values.docs ?? false,
+    ...(values['cpu-prof'] === undefined ? {} : { cpuProfileDir: resolve(paths.cwd, values['cpu-prof']) }),
+    concurrency: concurrencyList(values.concurrency ?? '1,16'),
     scenarios: listOf('--scenarios', values.scenarios, scenarioNames),
     baselines: values.baselines === 'none' ? [] : listOf('--baselines', values.baselines, baselineNames),
     coldStartRuns: integer('--cold-start-runs', values['cold-start-runs'], 5, 0, 50),
@@ -87,6 +119,12 @@ function parse(argv: string[]) {
     options: {
       duration: { type: 'string' },
       warmup: { type: 'string' },
+      passes: { type: 'string' },
+      'http-client': { type: 'string' },
+      'dynamodb-warmup': { type: 'string' },
+      'lambda-seconds': { type: 'string' },
+      docs: { type: 'boolean' },
+      'cpu-prof': { type: 'string' },
       concurrency: { type: 'string' },
       scenarios: { type: 'string' },
       baselines: { type: 'string' },

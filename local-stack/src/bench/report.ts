@@ -1,5 +1,7 @@
 // What a bench run records (the JSON written to bench-results/), and the comparisons derived from it.
 import type { ColdStartReport } from './cold-start.js';
+import type { DynamoDbWarmup } from './floor.js';
+import type { LambdaLoopResult } from './lambda-loop.js';
 import {
   type BenchOptions,
   type FloorName,
@@ -31,12 +33,27 @@ export interface ScenarioRun {
   /** KMS calls per 1,000 items after the warm-up (null when the run makes no KMS calls by design). */
   kmsCallsPer1000: number | null;
   kmsCalls: Record<string, number>;
-  /** CPU microseconds per item, per process (tokenizer, orders, dynamodb, bench), after the warm-up. */
+  /**
+   * CPU microseconds per item, per process, after the warm-up: tokenizer, orders, dynamodb, generator (the
+   * load generator), bench (this process: the local KMS, the services' log lines, the in-process floors).
+   */
   cpuMicrosPerItem: Record<string, number>;
+  /** The same per request (× the items of a batch): `generator` is the load generator's cost per request. */
+  cpuMicrosPerRequest: Record<string, number>;
   /** Cores each process kept busy on average after the warm-up (1 = one core). */
   cpuCores: Record<string, number>;
   failures: string[];
   notes: string[];
+  /** Each pass of this run, in order (the merged figures above: median throughput, pooled latencies). */
+  passes: PassSummary[];
+  /** (max − min) ÷ median of the passes' items per second. */
+  spread: number;
+}
+
+export interface PassSummary {
+  itemsPerSecond: number;
+  p50Ms: number;
+  cpuMicrosPerItem: Record<string, number>;
 }
 
 export interface BenchReport {
@@ -47,6 +64,10 @@ export interface BenchReport {
   /** Size of the vault item the store floor copies. */
   vaultItemBytes?: number;
   runs: ScenarioRun[];
+  /** DynamoDB Local's warm-up before the first measurement. */
+  dynamoDbWarmup?: DynamoDbWarmup;
+  /** The tokenizer's Lambda bundle in process: the CPU-per-operation and latency targets. */
+  lambdaLoop?: LambdaLoopResult[];
   coldStart?: ColdStartReport;
   /** Lines the services printed besides their JSON logs (warnings), with how often. */
   serviceMessages?: Record<string, number>;
@@ -95,6 +116,12 @@ export interface TableRow {
   ofCipher: number | null;
   /** service ÷ the sample design. */
   overSample: number | null;
+  /** The sample design's tokenizer CPU per item ÷ the service's. */
+  cpuOverSample: number | null;
+  /** The load generator's CPU µs per request (its own process). */
+  generatorCpuMicros: number | null;
+  /** (max − min) ÷ median of the passes' items per second. */
+  spread: number;
 }
 
 export function rowLabel(run: Pick<ScenarioRun, 'scenario' | 'variant'>): string {
@@ -110,6 +137,11 @@ export function tableRows(runs: readonly ScenarioRun[]): TableRow[] {
     );
   const ratio = (run: ScenarioRun, other: ScenarioRun | undefined) =>
     other && other.itemsPerSecond > 0 ? run.itemsPerSecond / other.itemsPerSecond : null;
+  const cpuRatio = (run: ScenarioRun, other: ScenarioRun | undefined) => {
+    const mine = run.cpuMicrosPerItem.tokenizer;
+    const theirs = other?.cpuMicrosPerItem['sample tokenizer'];
+    return mine && theirs ? theirs / mine : null;
+  };
   // Each scenario's rows, its sample-design rows after them, by concurrency; the floors last.
   const variants: Variant[] = ['service', 'sample', 'floor'];
   const scenarios: string[] = [...scenarioNames, ...floorNames];
@@ -148,6 +180,10 @@ export function tableRows(runs: readonly ScenarioRun[]): TableRow[] {
           ? ratio(run, find('aes-256-gcm', 'floor', run.concurrency))
           : null,
       overSample: isService ? ratio(run, find(run.scenario, 'sample', run.concurrency)) : null,
+      cpuOverSample: isService ? cpuRatio(run, find(run.scenario, 'sample', run.concurrency)) : null,
+      generatorCpuMicros:
+        isService || run.variant === 'sample' ? (run.cpuMicrosPerRequest?.generator ?? null) : null,
+      spread: run.spread ?? 0,
     };
   });
 }
@@ -163,9 +199,12 @@ const headers = [
   'errors',
   'KMS calls /1k items',
   'tokenizer CPU µs/item',
+  'generator CPU µs/req',
   '÷ store floor',
   '÷ AES-GCM floor',
   '× sample design',
+  'CPU ÷ sample',
+  'spread',
 ];
 
 function cells(row: TableRow): string[] {
@@ -180,9 +219,12 @@ function cells(row: TableRow): string[] {
     String(row.failed),
     row.kmsCallsPer1000 === null ? '–' : formatRate(row.kmsCallsPer1000),
     row.tokenizerCpuMicros === null ? '–' : Math.round(row.tokenizerCpuMicros).toLocaleString('en-US'),
+    row.generatorCpuMicros === null ? '–' : Math.round(row.generatorCpuMicros).toLocaleString('en-US'),
     row.ofStore === null ? '' : `${(row.ofStore * 100).toFixed(0)}%`,
     row.ofCipher === null ? '' : `${(row.ofCipher * 100).toFixed(row.ofCipher < 0.1 ? 1 : 0)}%`,
     row.overSample === null ? '' : `${row.overSample.toFixed(1)}×`,
+    row.cpuOverSample === null ? '' : `1/${row.cpuOverSample.toFixed(1)}`,
+    `±${((row.spread * 100) / 2).toFixed(0)}%`,
   ];
 }
 
@@ -206,35 +248,83 @@ export function markdownTable(rows: readonly TableRow[]): string {
   return [line(headers), line(align), ...rows.map((row) => line(cells(row)))].join('\n');
 }
 
-/** Cold start as a small table: bundle sizes and medians against a bare node start. */
+/** Cold start as a small table: bundle sizes, medians with and without source maps, against a bare node start. */
 export function coldStartTable(report: ColdStartReport, markdown = false): string {
   const rows = [
     [
       'process',
       'bundle (minified)',
       'source map',
-      'median ms',
+      'median ms as deployed',
+      'with --enable-source-maps',
+      'without',
       '× node -e 0',
       'node start / import / first event, ms',
     ],
-    ['node -e 0', '', '', report.bareNodeMedianMs.toFixed(0), '1.0×', ''],
+    ['node -e 0', '', '', report.bareNodeMedianMs.toFixed(0), '', '', '1.0×', ''],
     ...report.lambdas.map((lambda) => [
       `${lambda.name} Lambda, first event`,
       `${lambda.bundleBytes.toLocaleString('en-US')} bytes`,
       `${lambda.sourceMapBytes.toLocaleString('en-US')} bytes`,
-      lambda.medianMs.toFixed(0),
+      `${lambda.medianMs.toFixed(0)} (${lambda.nodeOptions.join(' ') || 'no flags'})`,
+      lambda.withSourceMaps.medianMs.toFixed(0),
+      lambda.withoutSourceMaps.medianMs.toFixed(0),
       `${(lambda.medianMs / report.bareNodeMedianMs).toFixed(1)}×`,
       [lambda.phasesMs.boot, lambda.phasesMs.import, lambda.phasesMs.firstEvent]
         .map((ms) => ms.toFixed(0))
         .join(' / '),
     ]),
   ];
+  return renderTable(rows, markdown);
+}
+
+/** The in-process Lambda loop: CPU per item and p50 of each operation, service and sample design. */
+export function lambdaLoopTable(loops: readonly LambdaLoopResult[], markdown = false): string {
+  const service = loops.find((loop) => loop.variant === 'service');
+  const sample = loops.find((loop) => loop.variant === 'sample');
+  const rows = [
+    [
+      'Lambda bundle in process, concurrency 1',
+      'CPU µs/item',
+      'passes',
+      'p50 ms',
+      'sample design CPU µs/item',
+      'sample p50 ms',
+      'CPU ÷ sample',
+    ],
+    ...(service?.operations ?? []).map((operation) => {
+      const baseline = sample?.operations.find((candidate) => candidate.name === operation.name);
+      const isFloor = operation.name.startsWith('dynamodb-');
+      return [
+        isFloor ? `floor: ${floorLabels[operation.name as FloorName]} (this process)` : operation.name,
+        // The floor's CPU is this process's SDK client, not the handler's: not measured.
+        isFloor ? '–' : Math.round(operation.cpuMicrosPerItem).toLocaleString('en-US'),
+        isFloor
+          ? ''
+          : operation.passes
+              .map((pass) => Math.round(pass.cpuMicrosPerItem).toLocaleString('en-US'))
+              .join(', '),
+        operation.p50Ms.toFixed(2),
+        baseline && !isFloor ? Math.round(baseline.cpuMicrosPerItem).toLocaleString('en-US') : '',
+        baseline && !isFloor ? baseline.p50Ms.toFixed(2) : '',
+        baseline && !isFloor && operation.cpuMicrosPerItem > 0
+          ? `1/${(baseline.cpuMicrosPerItem / operation.cpuMicrosPerItem).toFixed(1)}`
+          : '',
+      ];
+    }),
+  ];
+  return renderTable(rows, markdown);
+}
+
+/** Rows (the first is the header) as GitHub markdown or aligned terminal columns, numbers to the right. */
+function renderTable(rows: readonly string[][], markdown: boolean): string {
+  const header = rows[0] as string[];
   if (markdown) {
     const line = (values: string[]) => `| ${values.join(' | ')} |`;
-    const align = (rows[0] as string[]).map((_, i) => (i === 0 ? ':--' : '--:'));
-    return [line(rows[0] as string[]), line(align), ...rows.slice(1).map(line)].join('\n');
+    const align = header.map((_, i) => (i === 0 ? ':--' : '--:'));
+    return [line(header), line(align), ...rows.slice(1).map(line)].join('\n');
   }
-  const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  const widths = header.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   return rows
     .map((row) =>
       row
@@ -302,7 +392,7 @@ export function throughputChart(report: Pick<BenchReport, 'runs' | 'machine' | '
     title: 'Throughput on the local stack: items per second (log scale)',
     subtitle:
       `concurrency ${concurrencies.join(', ')} (light to dark); ${machine.cpus} cores, ${machine.cpuModel}, ` +
-      `Node ${machine.node}; ${options.durationSeconds} s per run after ${options.warmupSeconds} s warm-up`,
+      `Node ${machine.node}; median of ${options.passes} passes of ${options.durationSeconds} s after ${options.warmupSeconds} s warm-up`,
     yLabel: 'items per second',
     series,
     tones: present.map((tone) => ({ name: tone.name, colors: [...tone.colors] })),

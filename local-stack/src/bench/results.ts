@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type BenchReport, coldStartTable, markdownTable, tableRows } from './report.js';
+import { type BenchReport, coldStartTable, lambdaLoopTable, markdownTable, tableRows } from './report.js';
 import { type BarChart, barChartSvg } from './svg-chart.js';
 import { type TargetVerdict, targetLines } from './targets.js';
 
@@ -29,14 +29,59 @@ export async function writeResults(
 
 export function markdownReport(report: BenchReport, targets: readonly TargetVerdict[]): string {
   const { machine, options } = report;
+  const warmup = report.dynamoDbWarmup;
   return [
     `Measured ${report.startedAt.slice(0, 10)} on ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}: ` +
-      `${options.durationSeconds} s per run after ${options.warmupSeconds} s of warm-up.`,
+      `${options.passes} interleaved passes of ${options.durationSeconds} s per run after ${options.warmupSeconds} s of warm-up, ` +
+      `load generator on ${options.httpClient}` +
+      (warmup
+        ? `; DynamoDB Local warmed for ${warmup.windows.length} s first (${warmup.stable ? 'stable' : 'not stable'} at ` +
+          `${warmup.windows
+            .slice(-3)
+            .map((rate) => Math.round(rate).toLocaleString('en-US'))
+            .join(', ')} requests/s).`
+        : '.'),
+    '',
+    '### Targets',
+    '',
+    ...targetLines(targets, true),
+    '',
+    ...(report.lambdaLoop
+      ? ["### The tokenizer's Lambda bundle in process", '', lambdaLoopTable(report.lambdaLoop, true), '']
+      : []),
+    ...(report.coldStart ? ['### Cold start', '', coldStartTable(report.coldStart, true), ''] : []),
+    '### Over HTTP, one process per service',
     '',
     markdownTable(tableRows(report.runs)),
     '',
-    ...(report.coldStart ? [coldStartTable(report.coldStart, true), ''] : []),
-    ...targetLines(targets, true),
-    '',
   ].join('\n');
+}
+
+export const docsMarkers = { begin: '<!-- bench:begin -->', end: '<!-- bench:end -->' } as const;
+
+/**
+ * Writes the report into docs/performance.md between its markers (added at the end when missing) and the
+ * chart to docs/performance.svg; returns their paths.
+ */
+export async function writeDocs(
+  repositoryRoot: string,
+  report: BenchReport,
+  targets: TargetVerdict[],
+  chart: BarChart,
+): Promise<string[]> {
+  const page = join(repositoryRoot, 'docs/performance.md');
+  const svg = join(repositoryRoot, 'docs/performance.svg');
+  const text = await readFile(page, 'utf8').catch(() => '');
+  await writeFile(page, withGeneratedSection(text, markdownReport(report, targets)));
+  await writeFile(svg, barChartSvg(chart));
+  return [page, svg];
+}
+
+/** `page` with the text between the bench's markers replaced by `generated`. */
+export function withGeneratedSection(page: string, generated: string): string {
+  const block = `${docsMarkers.begin}\n${generated.trimEnd()}\n${docsMarkers.end}`;
+  const begin = page.indexOf(docsMarkers.begin);
+  const end = page.indexOf(docsMarkers.end);
+  if (begin === -1 || end < begin) return `${page.trimEnd()}\n\n${block}\n`;
+  return page.slice(0, begin) + block + page.slice(end + docsMarkers.end.length);
 }

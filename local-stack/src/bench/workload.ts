@@ -1,7 +1,6 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { luhnCheckDigit } from '@tokenization/service-kit/card';
 import type { SignedFetcher } from '../stack/signed-fetch.js';
-import type { Operation } from './runner.js';
 
 /** Items per batch request (the contract's maximum). */
 export const batchSize = 100;
@@ -33,7 +32,7 @@ export async function expectJson<T>(response: Response, expected: number): Promi
 
 type ItemResult = { token: string; value?: string; error?: { code: string } };
 
-/** The tokenizer's API as the bench calls it: `fetcher` signs as the bench principal. */
+/** The tokenizer's API for the bench's preparation (untimed; the measured load is load-generator.ts). */
 export class TokenizerWorkload {
   constructor(
     readonly baseUrl: string,
@@ -77,105 +76,7 @@ export class TokenizerWorkload {
     return pool.slice(0, count);
   }
 
-  /** The closed-loop operation of a tokenizer scenario; detokenize scenarios read tokens of `pool`. */
-  operation(
-    scenario: 'tokenize' | 'tokenize-batch' | 'detokenize' | 'detokenize-batch' | 'tokenize-deterministic',
-    pool: readonly string[],
-  ): Operation {
-    switch (scenario) {
-      case 'tokenize':
-        return async () => void (await this.tokenize(randomCardNumber()));
-      case 'tokenize-deterministic':
-        // A new value each time: the path that writes a token and its fingerprint (a repeat only reads).
-        return async () => void (await this.tokenize(randomCardNumber(), true));
-      case 'tokenize-batch':
-        return async () =>
-          void (await this.tokenizeBatch(Array.from({ length: batchSize }, randomCardNumber)));
-      case 'detokenize':
-        return () => this.detokenize([pick(pool)]);
-      case 'detokenize-batch':
-        return () => this.detokenize(window(pool, batchSize));
-    }
-  }
-
   #post(path: string, body: unknown): Promise<Response> {
     return this.fetcher(`${this.baseUrl}${path}`, { body, signal: AbortSignal.timeout(requestTimeoutMs) });
   }
-}
-
-/** The order service's API as a signed-in user calls it. */
-export class OrderWorkload {
-  /** Orders created and not yet paid: what the paybill scenario pays. */
-  readonly unpaid: string[] = [];
-
-  constructor(
-    readonly baseUrl: string,
-    readonly idToken: string,
-  ) {}
-
-  async createOrder(): Promise<void> {
-    // No digit runs: the order service refuses free text that could hold a card number (a UUID can).
-    const CustomerOrder = `bench-${randomBytes(12).toString('base64url').replace(/\d/g, 'x')}`;
-    const response = await this.#post('/order', {
-      CustomerOrder,
-      CustomerName: 'Bench Customer',
-      CreditCard: randomCardNumber(),
-      Address: '1 Loopback Road, Localhost',
-    });
-    await expectJson(response, 200);
-    this.unpaid.push(CustomerOrder);
-  }
-
-  async payBill(CustomerOrder: string): Promise<void> {
-    await expectJson(await this.#post('/paybill', { CustomerOrder }), 200);
-  }
-
-  /** Creates orders until `count` are unpaid, `concurrency` at a time; gives up after 10 failures in a row. */
-  async ensureUnpaid(count: number, concurrency = 16): Promise<void> {
-    let failuresInARow = 0;
-    const worker = async () => {
-      while (this.unpaid.length < count) {
-        try {
-          await this.createOrder();
-          failuresInARow = 0;
-        } catch (error) {
-          if (++failuresInARow >= 10) throw error;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-  }
-
-  operation(scenario: 'order' | 'paybill', onShortage: () => void): Operation {
-    if (scenario === 'order') return () => this.createOrder();
-    return async () => {
-      let order = this.unpaid.pop();
-      if (order === undefined) {
-        // More payments than orders prepared: make one now (its time counts against this worker).
-        onShortage();
-        await this.createOrder();
-        order = this.unpaid.pop() as string;
-      }
-      await this.payBill(order);
-    };
-  }
-
-  #post(path: string, body: unknown): Promise<Response> {
-    return fetch(`${this.baseUrl}${path}`, {
-      method: 'POST',
-      headers: { authorization: this.idToken, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(requestTimeoutMs),
-    });
-  }
-}
-
-function pick<T>(values: readonly T[]): T {
-  return values[randomInt(values.length)] as T;
-}
-
-/** `size` consecutive values from a random start, wrapping around: distinct as long as the pool is larger. */
-function window<T>(values: readonly T[], size: number): T[] {
-  const start = randomInt(values.length);
-  return Array.from({ length: size }, (_, i) => values[(start + i) % values.length] as T);
 }

@@ -1,10 +1,14 @@
 // `npm run demo`: the original sample's walkthrough, end to end, against the local stack (started here
-// if none is running): sign up, confirm, sign in, POST /order, POST /paybill, then both tables as stored,
-// and the token as the security team sees it through the tokenizer client SDK.
+// if none is running): sign up, confirm, sign in, POST /order, POST /paybill (through the tokenizer's
+// forward operation to the payment processor stand-in, whose ledger entry is shown), then both tables as
+// stored, and the token as the security team sees it through the tokenizer client SDK; last, the order
+// service's own credentials are refused a reveal.
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { signUpAndSignIn } from '@tokenization/local-aws/cognito-client';
+import type { Charge } from '@tokenization/local-aws/payment-processor';
+import { readPaymentProcessorApiKey } from '@tokenization/local-aws/payment-processor-api-key';
 import { orderItemKey } from '@tokenization/order-service/order-table';
 import { TokenizerClient, TokenizerForbiddenError } from '@tokenization/tokenizer-client';
 import {
@@ -30,7 +34,10 @@ const check = (ok: boolean, what: string) => {
 async function runningStack(): Promise<{ outputs: LocalStackOutputs; started?: LocalStack }> {
   try {
     const outputs = JSON.parse(await readFile(outputsFile, 'utf8')) as LocalStackOutputs;
-    if ((await fetch(`${outputs.PaymentMethodApiURL}/health/live`)).ok) return { outputs };
+    // A stack started before the processor stand-in existed cannot pay: start one of today's.
+    if (outputs.PaymentProcessorUrl && (await fetch(`${outputs.PaymentMethodApiURL}/health/live`)).ok) {
+      return { outputs };
+    }
   } catch {
     // no stack running: start one below
   }
@@ -77,10 +84,29 @@ try {
   check(order.status === 200 && order.body.message === 'Order Created Successfully', 'order created');
   check(!JSON.stringify(order.body).includes(card), 'the answer holds a token, not the card number');
 
-  say(`POST ${outputs.PaymentMethodApiURL}/paybill`);
+  say(`POST ${outputs.PaymentMethodApiURL}/paybill: the tokenizer forwards the charge to the processor`);
   const payment = await post(`${outputs.PaymentMethodApiURL}/paybill`, idToken, { CustomerOrder });
   show(payment.body);
   check(payment.status === 200 && payment.body['CreditCard Charged'] === '************1111', 'paid, masked');
+
+  say(`The processor's ledger (${outputs.PaymentProcessorUrl}/v1/charges): the charge of this order`);
+  const paidOrder = await fetch(`${outputs.PaymentMethodApiURL}/order/${CustomerOrder}`, {
+    headers: { authorization: idToken },
+  }).then((response) => response.json() as Promise<Record<string, unknown>>);
+  const ledger = await fetch(`${outputs.PaymentProcessorUrl}/v1/charges`, {
+    headers: { authorization: `Bearer ${await readPaymentProcessorApiKey()}` },
+  }).then((response) => response.json() as Promise<{ data: Charge[] }>);
+  const entries = ledger.data.filter((charge) => charge.id === paidOrder.ChargeId);
+  show(entries[0]);
+  check(
+    entries.length === 1 && entries[0]?.status === 'captured' && entries[0].card.last4 === '1111',
+    'one captured charge, the id the order keeps (ChargeId), its card as brand and last four',
+  );
+  check(!JSON.stringify(ledger).includes(card), 'the ledger holds no card number');
+  check(
+    ledger.data.filter((charge) => charge.idempotencyKey === entries[0]?.idempotencyKey).length === 1,
+    "charged once under the order's idempotency key",
+  );
 
   const dynamoDb = new DynamoDBClient({
     endpoint: outputs.DynamoDBEndpoint,
@@ -138,9 +164,18 @@ try {
     'a masked reveal: the last four only',
   );
   const full = await security.detokenize({ tokens: [token] }).catch((error: unknown) => error);
+  check(full instanceof TokenizerForbiddenError, 'a full reveal is refused (403)');
+
+  say('The order service itself asks for the card number back (SigV4, as role/order-service)');
+  const orderService = new TokenizerClient({
+    endpoint: outputs.TokenizerApiUrl,
+    region: outputs.Region,
+    credentials: await localCredentials('order-service'),
+  });
+  const reveal = await orderService.detokenize({ tokens: [token] }).catch((error: unknown) => error);
   check(
-    full instanceof TokenizerForbiddenError,
-    'a full reveal is refused (403): only the order service may',
+    reveal instanceof TokenizerForbiddenError,
+    'refused (403): it pays through forward and checks replays with verify, it never reads a card back',
   );
 } catch (error) {
   failures.push((error as Error).message);

@@ -1,9 +1,11 @@
 // `npm run soak`: the load-and-verify core (tokenizer-service/test/helpers/load-verify.ts, also run briefly by its tap
 // tests) against a tokenizer of its own on loopback, for a bounded time, while faults are injected: KMS
 // failing, KMS throttling, the vault store (DynamoDB Local, on disk) stopped and started again, the
-// tokenizer process restarted. Then everything acknowledged is read back, the tokenizer's log lines are
-// searched for the submitted values, and a summary is printed. Exit code 1 when anything was lost, leaked
-// or answered with a defect.
+// tokenizer process restarted, the payment processor failing and slow. Beside it, the order service pays
+// orders through the tokenizer's forward operation to the payment processor stand-in (payments.ts). Then
+// everything acknowledged is read back, every payment left unanswered is retried, the order table is
+// reconciled with the processor's ledger, the log lines are searched for the submitted values, and a
+// summary is printed. Exit code 1 when anything was lost, leaked, charged twice or answered with a defect.
 //
 // Options: --duration SECONDS (default 90, at most 3600), --concurrency N (default 8, at most 64).
 // Loopback only: every part listens on 127.0.0.1 on free ports, none of the `npm start` defaults.
@@ -18,12 +20,15 @@ import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aw
 import { type ChildService, startChildService, waitUntil } from '@tokenization/local-aws/child-service';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from '@tokenization/local-aws/dynamodb-local';
 import { startLocalKms } from '@tokenization/local-aws/local-kms';
+import { startPaymentProcessor } from '@tokenization/local-aws/payment-processor';
+import { readPaymentProcessorApiKey } from '@tokenization/local-aws/payment-processor-api-key';
 import {
   LoadAndVerify,
   type LoadReport,
   signedSender,
 } from '@tokenization/tokenizer-service/test-support/load-verify';
 import { vaultTableDefinition, vaultTtlAttribute } from '@tokenization/tokenizer-service/vault-table';
+import { type PaymentReport, PaymentSoak } from './payments.js';
 
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const host = '127.0.0.1';
@@ -109,8 +114,30 @@ async function soak(): Promise<number> {
     accessKeyId: `AKIASOAK${randomBytes(8).toString('hex').toUpperCase()}`,
     secretAccessKey: randomBytes(24).toString('base64url'),
   };
+  // The soak's order service, granted what the local policy grants the order service: no detokenize.
+  const orderPrincipalArn = 'arn:aws:iam::000000000000:role/soak-order-service';
+  const orderCredentials = {
+    accessKeyId: `AKIASOAKORDERS${randomBytes(5).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(24).toString('base64url'),
+  };
   const credentialsFile = join(dataDirectory, 'sigv4-credentials.json');
-  await writeFile(credentialsFile, JSON.stringify([{ ...credentials, principalArn }]), { mode: 0o600 });
+  await writeFile(
+    credentialsFile,
+    JSON.stringify([
+      { ...credentials, principalArn },
+      { ...orderCredentials, principalArn: orderPrincipalArn },
+    ]),
+    { mode: 0o600 },
+  );
+
+  // The payment processor stand-in, in this process: its ledger is what the payments are reconciled with.
+  const processorLines: string[] = [];
+  const processor = await startPaymentProcessor({
+    host,
+    apiKey: await readPaymentProcessorApiKey(),
+    log: (entry) => processorLines.push(JSON.stringify(entry)),
+  });
+  cleanups.push(() => processor.close());
   const tokenizerPort = await freePort(host);
   const tokenizerEnvironment = {
     AWS_REGION: region,
@@ -127,8 +154,17 @@ async function soak(): Promise<number> {
           tenant: 'soak',
           permissions: ['tokenize', 'tokenize:deterministic', 'detokenize', 'metadata:read', 'delete'],
         },
+        {
+          arn: orderPrincipalArn,
+          tenant: 'soak-orders',
+          permissions: ['tokenize', 'verify', 'forward:payments', 'delete'],
+        },
       ],
     }),
+    // The local stack's connections: `payments` sent to the stand-in above, on loopback.
+    CONNECTIONS_FILE: join(repositoryRoot, 'local-aws/config/connections.json'),
+    CONNECTION_PAYMENTS_BASE_URL: processor.url,
+    ALLOW_LOOPBACK_DESTINATIONS: 'true',
     LOCAL_SIGV4_CREDENTIALS_FILE: credentialsFile,
     // Data keys live two seconds, so the KMS faults are felt under load (a warm 5-minute cache hides them).
     DATA_KEY_CACHE_MAX_AGE_SECONDS: '2',
@@ -159,6 +195,20 @@ async function soak(): Promise<number> {
   let tokenizer = await startTokenizer();
   cleanups.push(() => tokenizer.stop());
 
+  const orderLines: string[] = [];
+  const payments = await PaymentSoak.start({
+    repositoryRoot,
+    host,
+    region,
+    dynamoDbEndpoint: dynamo.endpoint,
+    tokenizerUrl: `http://${host}:${tokenizerPort}`,
+    orderCredentials,
+    dataDirectory,
+    processor,
+    onLine: (line) => orderLines.push(line),
+  });
+  cleanups.push(() => payments.stop());
+
   const faults: Record<string, Fault> = {};
   const fault = async (name: string, inject: () => Promise<void>) => {
     const started = Date.now();
@@ -173,6 +223,13 @@ async function soak(): Promise<number> {
     kms.setFault({ mode });
     await sleep(1_500);
     kms.setFault({ mode: 'none' });
+  };
+  // Failing: answers 503 and charges nothing. Slow: charges, and answers after the tokenizer's connection
+  // timeout (5 s) and the order service's tokenizer timeout (3 s): the charge is made, its answer lost.
+  const processorFault = (mode: 'fail' | 'slow') => async () => {
+    processor.setFault(mode === 'slow' ? { mode, delayMs: 6_000 } : { mode });
+    await sleep(1_500);
+    processor.setFault({ mode: 'none' });
   };
   const plan: [string, () => Promise<void>][] = [
     ['KMS failing', kmsFault('fail')],
@@ -192,6 +249,8 @@ async function soak(): Promise<number> {
         tokenizer = await startTokenizer();
       },
     ],
+    ['payment processor failing', processorFault('fail')],
+    ['payment processor slow', processorFault('slow')],
   ];
 
   const load = new LoadAndVerify({ send, requestTimeoutMs: 10_000 });
@@ -221,6 +280,7 @@ async function soak(): Promise<number> {
   }, 10_000);
   await Promise.all([
     load.run({ durationMs: 3_600_000, concurrency, signal: stopLoad.signal }),
+    payments.run({ concurrency: Math.max(1, Math.ceil(concurrency / 4)), signal: stopLoad.signal }),
     injectFaults(),
   ]);
   clearInterval(progress);
@@ -228,17 +288,25 @@ async function soak(): Promise<number> {
 
   console.log('  verifying everything acknowledged…');
   await load.verify({ patienceMs: 60_000 });
+  console.log('  retrying unanswered payments, then reconciling orders with the processor ledger…');
+  await payments.settle(60_000);
+  const paymentReport = await payments.reconcile();
   const report = load.report();
-  const leakedLines = load.linesHoldingValues(logLines);
-  const defects = load.defects();
+  const allLines = [...logLines, ...orderLines, ...processorLines];
+  const cards = payments.cards();
+  const leakedLines =
+    load.linesHoldingValues(allLines).length +
+    allLines.filter((line) => cards.some((card) => line.includes(card))).length;
+  const defects = { ...load.defects(), ...paymentDefects(paymentReport) };
   printSummary(report, {
     loadSeconds,
     faults: Object.values(faults),
-    logLines: logLines.length,
-    leakedLines: leakedLines.length,
+    logLines: allLines.length,
+    leakedLines,
     defects,
+    payments: paymentReport,
   });
-  return Object.keys(defects).length === 0 && leakedLines.length === 0 ? 0 : 1;
+  return Object.keys(defects).length === 0 && leakedLines === 0 ? 0 : 1;
 }
 
 async function createVaultTable(endpoint: string, tableName: string): Promise<void> {
@@ -260,6 +328,19 @@ async function createVaultTable(endpoint: string, tableName: string): Promise<vo
   }
 }
 
+/** What the payment reconciliation counts as a defect, by name. */
+function paymentDefects(report: PaymentReport): Record<string, number> {
+  const counts: Record<string, number> = {
+    'payments: double charges': report.doubleCharges,
+    'payments: paid without their one charge': report.paidWithoutCharge,
+    'payments: charges of unpaid orders': report.chargesOfUnpaidOrders,
+    'payments: charges of no order': report.strayCharges,
+    'payments: never answered': report.unsettled,
+    ...Object.fromEntries(Object.entries(report.payments.other).map(([what, n]) => [`payments: ${what}`, n])),
+  };
+  return compact(counts);
+}
+
 function compact(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
 }
@@ -272,8 +353,10 @@ function printSummary(
     logLines: number;
     leakedLines: number;
     defects: Record<string, number>;
+    payments: PaymentReport;
   },
 ): void {
+  const paid = run.payments;
   const { outcomes, violations } = report;
   const lines = [
     '',
@@ -287,6 +370,8 @@ function printSummary(
     `  acknowledged       random ${report.acknowledged.random}, deterministic values ${report.acknowledged.deterministic}, one-time ${report.acknowledged.oneTime}, deleted ${report.acknowledged.deleted}`,
     `  values verified    ${report.verification.verified} (answer lost, either state accepted: ${report.verification.uncertain}; one-time tokens spent without a seen reveal: ${report.verification.spentWithoutReveal})`,
     `  values lost        ${violations.lost} (wrong values ${violations.wrongValue}, revealed twice ${violations.revealedTwice}, deterministic conflicts ${violations.deterministicConflict}, deleted but revealed ${violations.resurrected})`,
+    `  payments           orders ${paid.orders}; paid ${paid.payments.paid}, declined ${paid.payments.declined}, 503 or no answer ${paid.payments.unavailable} (settled by a retry ${paid.settledByRetry}, never answered ${paid.unsettled})`,
+    `  processor ledger   ${paid.ledger} charges; double charges ${paid.doubleCharges}, charges lost (paid orders without their one charge ${paid.paidWithoutCharge}, charges of unpaid orders ${paid.chargesOfUnpaidOrders}, of no order ${paid.strayCharges})`,
     `  log lines scanned  ${run.logLines}, holding a submitted value: ${run.leakedLines}`,
     `  verdict            ${Object.keys(run.defects).length === 0 && run.leakedLines === 0 ? 'PASS' : `FAIL ${JSON.stringify(run.defects)}`}`,
   ];

@@ -18,6 +18,8 @@ import {
 } from '@tokenization/local-aws/cognito-local';
 import { type DynamoDbLocal, startDynamoDbLocal } from '@tokenization/local-aws/dynamodb-local';
 import { type LocalKms, startLocalKms } from '@tokenization/local-aws/local-kms';
+import { type PaymentProcessor, startPaymentProcessor } from '@tokenization/local-aws/payment-processor';
+import { readPaymentProcessorApiKey } from '@tokenization/local-aws/payment-processor-api-key';
 import { orderTableDefinition, orderTimeToLiveAttribute } from '@tokenization/order-service/order-table';
 import { vaultTableDefinition, vaultTtlAttribute } from '@tokenization/tokenizer-service/vault-table';
 import type { LocalStackSettings } from './settings.js';
@@ -28,6 +30,8 @@ export const outputsFile = join(repositoryRoot, '.local-stack/outputs.json');
 const configDirectory = join(repositoryRoot, 'local-aws/config');
 export const sigv4CredentialsFile = join(configDirectory, 'sigv4-credentials.json');
 export const authorizationPolicyFile = join(configDirectory, 'authorization-policy.json');
+/** The tokenizer's forwarding connections; `payments` points at the payment processor stand-in. */
+export const connectionsFile = join(configDirectory, 'connections.json');
 
 /** The output keys the CDK stacks export, plus the local endpoints. */
 export interface LocalStackOutputs {
@@ -42,11 +46,15 @@ export interface LocalStackOutputs {
   DynamoDBEndpoint: string;
   KmsEndpoint: string;
   CognitoEndpoint: string;
+  /** The payment processor stand-in, the destination of the tokenizer's `payments` connection. */
+  PaymentProcessorUrl: string;
 }
 
 export interface LocalStack {
   outputs: LocalStackOutputs;
   kms: LocalKms;
+  /** The payment processor stand-in (in this process): its ledger and fault switch. */
+  paymentProcessor: PaymentProcessor;
   /** Ids of the parts that run as processes (the benchmark reads their CPU time from /proc). */
   pids: Record<'dynamoDb' | 'cognito' | 'tokenizer' | 'orders', number | undefined>;
   /** Resolves with the part's name if a child process exits while the stack runs. */
@@ -67,9 +75,9 @@ export async function localCredentials(role: string): Promise<Credentials> {
 }
 
 /**
- * Starts the whole stack on loopback: DynamoDB Local, the local KMS (in this process), cognito-local,
- * the tokenizer and the order service (child processes running their `server.ts`). Stops what it
- * started if any part fails to come up.
+ * Starts the whole stack on loopback: DynamoDB Local, the local KMS and the payment processor stand-in (in
+ * this process), cognito-local, the tokenizer and the order service (child processes running their
+ * `server.ts`). Stops what it started if any part fails to come up.
  */
 export async function startLocalStack(
   settings: LocalStackSettings,
@@ -112,6 +120,15 @@ export async function startLocalStack(
     const cognito = await startCognitoLocal({ host, port: ports.cognito, dataDirectory, onLine });
     stoppers.push(() => cognito.stop());
 
+    // Its ledger lives in memory (charges are not kept with --persist); it logs brand and last four only.
+    const paymentProcessor = await startPaymentProcessor({
+      host,
+      port: ports.paymentProcessor ?? 0,
+      apiKey: await readPaymentProcessorApiKey(),
+      log: (entry) => onLine('payment-processor', JSON.stringify(entry)),
+    });
+    stoppers.push(() => paymentProcessor.close());
+
     const outputs: LocalStackOutputs = {
       PaymentMethodApiURL: `http://${host}:${ports.orders}`,
       TokenizerApiUrl: `http://${host}:${ports.tokenizer}`,
@@ -124,6 +141,7 @@ export async function startLocalStack(
       DynamoDBEndpoint: dynamo.endpoint,
       KmsEndpoint: kms.endpoint,
       CognitoEndpoint: cognito.endpoint,
+      PaymentProcessorUrl: paymentProcessor.url,
     };
 
     const tokenizer = startService('tokenizer', tokenizerEntry, onLine, {
@@ -184,7 +202,7 @@ export async function startLocalStack(
       tokenizer: tokenizer.process.pid,
       orders: orders.process.pid,
     };
-    return { outputs, kms, pids, exited, stop };
+    return { outputs, kms, paymentProcessor, pids, exited, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -193,7 +211,10 @@ export async function startLocalStack(
 
 export const tokenizerEntry = 'tokenizer-service/src/server.ts';
 
-/** The local tokenizer's environment, listening on `host:port`, against the stack's DynamoDB Local and KMS. */
+/**
+ * The local tokenizer's environment, listening on `host:port`, against the stack's DynamoDB Local and KMS,
+ * forwarding payments to the stack's payment processor stand-in.
+ */
 export function tokenizerEnvironment(
   outputs: LocalStackOutputs,
   host: string,
@@ -210,6 +231,10 @@ export function tokenizerEnvironment(
     KMS_ENDPOINT: outputs.KmsEndpoint,
     AUTHORIZATION_POLICY_FILE: authorizationPolicyFile,
     LOCAL_SIGV4_CREDENTIALS_FILE: sigv4CredentialsFile,
+    CONNECTIONS_FILE: connectionsFile,
+    CONNECTION_PAYMENTS_BASE_URL: outputs.PaymentProcessorUrl,
+    // The stand-in listens on loopback, over http: allowed in the local stack only.
+    ALLOW_LOOPBACK_DESTINATIONS: 'true',
     TOKENIZER_HOST: host,
     TOKENIZER_PORT: String(port),
   };

@@ -5,7 +5,15 @@ import { parseArgs } from 'node:util';
 export interface LocalStackSettings {
   host: string;
   region: string;
-  ports: { dynamoDb: number; kms: number; cognito: number; tokenizer: number; orders: number };
+  ports: {
+    dynamoDb: number;
+    kms: number;
+    cognito: number;
+    tokenizer: number;
+    orders: number;
+    /** The payment processor stand-in; a free port when absent. */
+    paymentProcessor?: number;
+  };
   /** Keep data on disk in this folder between runs; in memory when absent. */
   dataDirectory?: string;
   tables: { vault: string; orders: string };
@@ -21,6 +29,7 @@ const portVariables = {
   cognito: ['COGNITO_PORT', 9229],
   tokenizer: ['TOKENIZER_PORT', 3001],
   orders: ['ORDER_PORT', 3000],
+  paymentProcessor: ['PAYMENT_PROCESSOR_PORT', 4600],
 } as const;
 
 /** Ports come from the environment (validated), `--persist [dir]` keeps data between runs. */

@@ -1,16 +1,18 @@
 // The order service's CardTokenizer, over the tokenizer client SDK (@tokenization/tokenizer-client),
 // which signs, times out and retries where it is safe. This adapter says what the order service asks
-// (a card_number tokenization, one token's reveal, a delete), checks what it keeps, and turns the SDK's
-// typed errors into the order domain's.
+// (a card_number tokenization, a verify of a replayed card, a delete), checks what it keeps, and turns the
+// SDK's typed errors into the order domain's. It never asks for a card number back.
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { type CardBrand, cardBrands } from '@tokenization/service-kit/card';
 import {
   type CardFacts,
+  TokenExpiredError,
   TokenizerClient,
   TokenizerError,
   TokenizerProblemError,
   TokenizerResponseError,
   TokenNotFoundError,
+  VerifyLockedError,
 } from '@tokenization/tokenizer-client';
 import {
   CardTokenUnusableError,
@@ -27,7 +29,10 @@ export interface TokenizerClientOptions {
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** Limit of one attempt, answer body included. */
   timeoutMs: number;
-  /** Attempts of a call the SDK may retry (detokenize, delete); a tokenize is sent again only if it never left. */
+  /**
+   * Attempts of a call the SDK may retry (delete; a forward with its idempotency key); a tokenize or a
+   * verify is sent again only if it never left.
+   */
   maxAttempts?: number;
   /** Full-jitter backoff: a random delay below min(cap, base × 2^(attempt-1)). */
   backoffBaseMs?: number;
@@ -42,6 +47,41 @@ export interface TokenizerClientOptions {
 
 const tokenPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** The SDK client the order service's adapters share (this one and the forwarded payments). */
+export function createTokenizerSdk(options: TokenizerClientOptions): TokenizerClient {
+  const { logger } = options;
+  return new TokenizerClient({
+    endpoint: options.baseUrl,
+    region: options.region,
+    credentials: options.credentials,
+    timeoutMs: options.timeoutMs,
+    maxRetries: (options.maxAttempts ?? 3) - 1,
+    backoff: {
+      ...(options.backoffBaseMs === undefined ? {} : { baseMs: options.backoffBaseMs }),
+      ...(options.backoffCapMs === undefined ? {} : { capMs: options.backoffCapMs }),
+      ...(options.maxRetryAfterMs === undefined ? {} : { maxRetryAfterMs: options.maxRetryAfterMs }),
+      ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+      ...(options.random === undefined ? {} : { random: options.random }),
+    },
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(logger === undefined
+      ? {}
+      : {
+          onRetry: ({ operation, attempt, delayMs, error }) =>
+            logger.warn(
+              {
+                dependency: 'tokenizer',
+                operation,
+                attempt,
+                reason: error.kind,
+                delayMs: Math.round(delayMs),
+              },
+              'retrying',
+            ),
+        }),
+  });
+}
+
 /**
  * The tokenizer's HTTP API through the SDK. A call that times out, cannot connect, is throttled (429) or
  * meets a server fault (5xx) ends as a DependencyUnavailableError (the client sees 503); any other refusal
@@ -50,38 +90,8 @@ const tokenPattern = /^[A-Za-z0-9_-]{1,64}$/;
 export class TokenizerHttpClient implements CardTokenizer {
   readonly #client: TokenizerClient;
 
-  constructor(options: TokenizerClientOptions) {
-    const { logger } = options;
-    this.#client = new TokenizerClient({
-      endpoint: options.baseUrl,
-      region: options.region,
-      credentials: options.credentials,
-      timeoutMs: options.timeoutMs,
-      maxRetries: (options.maxAttempts ?? 3) - 1,
-      backoff: {
-        ...(options.backoffBaseMs === undefined ? {} : { baseMs: options.backoffBaseMs }),
-        ...(options.backoffCapMs === undefined ? {} : { capMs: options.backoffCapMs }),
-        ...(options.maxRetryAfterMs === undefined ? {} : { maxRetryAfterMs: options.maxRetryAfterMs }),
-        ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
-        ...(options.random === undefined ? {} : { random: options.random }),
-      },
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-      ...(logger === undefined
-        ? {}
-        : {
-            onRetry: ({ operation, attempt, delayMs, error }) =>
-              logger.warn(
-                {
-                  dependency: 'tokenizer',
-                  operation,
-                  attempt,
-                  reason: error.kind,
-                  delayMs: Math.round(delayMs),
-                },
-                'retrying',
-              ),
-          }),
-    });
+  constructor(client: TokenizerClient | TokenizerClientOptions) {
+    this.#client = client instanceof TokenizerClient ? client : createTokenizerSdk(client);
   }
 
   async tokenize(cardNumber: string): Promise<TokenizedCard> {
@@ -101,14 +111,24 @@ export class TokenizerHttpClient implements CardTokenizer {
     return facts ? { token, card: facts } : { token };
   }
 
-  async detokenize(token: string): Promise<string> {
-    // The order service creates its tokens without maxUses: a repeated reveal spends nothing, so the SDK
-    // may retry it.
-    const response = await domainErrors(this.#client.detokenize({ tokens: [token] }, { idempotent: true }));
-    const result = response.results?.[0];
-    if (result && 'value' in result && typeof result.value === 'string') return result.value;
-    const code = result && 'error' in result ? String(result.error.code) : 'no_result';
-    throw new CardTokenUnusableError(code);
+  async verify(token: string, cardNumber: string): Promise<boolean> {
+    let answer: { match?: unknown };
+    try {
+      answer = await this.#client.verify(token, cardNumber);
+    } catch (error) {
+      // By problem type, or by status alone when the type is not the tokenizer's own.
+      const status = error instanceof TokenizerProblemError ? error.status : undefined;
+      // Locked after too many mismatches: the tokenizer compares no more, so the card is not shown the same.
+      if (error instanceof VerifyLockedError || status === 423) return false;
+      if (error instanceof TokenNotFoundError || error instanceof TokenExpiredError || status === 410) {
+        throw new CardTokenUnusableError(status === 404 ? 'not_found' : 'expired', { cause: error });
+      }
+      throw domainError(error);
+    }
+    if (typeof answer.match !== 'boolean') {
+      throw new TokenizerRejectedError(200, 'the tokenizer answered neither match nor no match');
+    }
+    return answer.match;
   }
 
   async deleteToken(token: string): Promise<void> {
@@ -131,7 +151,7 @@ async function domainErrors<T>(call: Promise<T>): Promise<T> {
   }
 }
 
-function domainError(error: unknown): unknown {
+export function domainError(error: unknown): unknown {
   if (!(error instanceof TokenizerError)) return error;
   const retryAfterSeconds = error instanceof TokenizerProblemError ? error.retryAfterSeconds : undefined;
   const unavailable =

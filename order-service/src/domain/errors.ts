@@ -53,14 +53,30 @@ export class PaymentDeclinedError extends Error {
   }
 }
 
-/** The tokenizer no longer reveals the order's card token (deleted, expired, refused). */
+/**
+ * The processor refused the charge request itself, not the card (its API key, a field it does not take):
+ * this service or the connection is misconfigured, which no retry cures. The order stays unpaid.
+ */
+export class PaymentRejectedError extends Error {
+  override readonly name = 'PaymentRejectedError';
+  constructor(
+    /** The processor's status, or 0 for an answer that is not a charge. */
+    readonly status: number,
+    message = `the payment processor answered ${status}`,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The tokenizer can no longer use the order's card token (deleted, expired, refused). */
 export class CardTokenUnusableError extends Error {
   override readonly name = 'CardTokenUnusableError';
   constructor(
     readonly code: string,
     options?: ErrorOptions,
   ) {
-    super(`the tokenizer did not reveal the card token: ${code}`, options);
+    super(`the tokenizer cannot use the card token: ${code}`, options);
   }
 }
 

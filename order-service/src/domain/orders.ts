@@ -1,10 +1,5 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
-import {
-  type CardNumber,
-  containsCardNumber,
-  maskCardNumber,
-  parseCardNumber,
-} from '@tokenization/service-kit/card';
+import { randomUUID } from 'node:crypto';
+import { type CardNumber, containsCardNumber, parseCardNumber } from '@tokenization/service-kit/card';
 import {
   DependencyUnavailableError,
   InvalidOrderFieldError,
@@ -13,6 +8,7 @@ import {
   OrderNotFoundError,
   TokenizerRejectedError,
 } from './errors.js';
+import { maskedCard } from './masked-card.js';
 import {
   type OrderFacts,
   type OrderRequest,
@@ -21,7 +17,14 @@ import {
   sameRequest,
 } from './order.js';
 import { chargeReference, type OrderKey } from './order-key.js';
-import type { CardTokenizer, Clock, OrderStore, PaymentProcessor, TokenizedCard } from './ports.js';
+import type {
+  CardTokenizer,
+  ChargeRequest,
+  Clock,
+  OrderStore,
+  PaymentProcessor,
+  TokenizedCard,
+} from './ports.js';
 
 /** The request's logger: pino's, or anything with the same two methods. */
 export interface OrderLog {
@@ -59,6 +62,12 @@ type Claim =
 const maxCreateRounds = 3;
 
 /**
+ * What paying an order charges. The sample's orders carry no price: every order is charged this one flat
+ * amount until orders get a price of their own.
+ */
+export const orderChargeAmount: ChargeRequest['amount'] = { minorUnits: 1000, currency: 'USD' };
+
+/**
  * Creates, reads and pays orders, keeping only card tokens.
  *
  * Creating is idempotent and never leaves half an order (docs/order-service.md, "Idempotency protocol"):
@@ -72,7 +81,8 @@ const maxCreateRounds = 3;
  * A tokenizer failure releases the reservation; a crash anywhere leaves at most a reservation, which a
  * retry of the same request resumes and any other request of the owner may take over once it expires. A
  * second request of the owner for their existing CustomerOrder is a replay when the fingerprint matches
- * and the tokenizer reveals the same card number behind the stored token; anything else is a conflict.
+ * and the tokenizer verifies the submitted card number against the stored token; anything else is a
+ * conflict. The service never reads a card number back: paying goes through the tokenizer too.
  * Another user's request for the same CustomerOrder is their own order, never a conflict.
  */
 export class Orders {
@@ -138,22 +148,24 @@ export class Orders {
   }
 
   /**
-   * Charges the order's card and marks the order paid. Two payments at once both reach the processor,
-   * which charges one order at most once (its port's precondition), and only one marks the order paid.
+   * Charges the order's card token and marks the order paid. Two payments at once both reach the
+   * processor, which charges one order at most once (its port's precondition: the order's chargeReference
+   * is the idempotency key), and only one marks the order paid. A payment whose outcome is unknown (the
+   * processor down) leaves the order unpaid; its retry sends the same key, so the order is charged once.
    */
   async pay(owner: string, customerOrder: string, log: OrderLog): Promise<PaidOrder> {
     const key: OrderKey = { owner, customerOrder };
     const order = await this.get(owner, customerOrder);
     if (order.status === 'PAID') throw new OrderAlreadyPaidError();
-    const cardNumber = await this.#tokenizer.detokenize(order.cardToken);
     const { chargeId } = await this.#payments.charge({
-      orderId: chargeReference(key),
-      card: { number: cardNumber },
+      idempotencyKey: chargeReference(key),
+      cardToken: order.cardToken,
+      amount: orderChargeAmount,
     });
     const paid = await this.#store.markPaid(key, { chargeId, paidAt: this.#clock() });
     if (!paid) throw new OrderAlreadyPaidError();
     log.info({ event: 'order.paid', customerOrder, owner, chargeId }, 'order paid');
-    return { maskedCard: maskCardNumber(cardNumber), chargeId };
+    return { maskedCard: maskedCard(order.cardLast4, order.cardBrand), chargeId };
   }
 
   async checkHealth(): Promise<void> {
@@ -230,13 +242,9 @@ export class Orders {
     });
   }
 
-  /** A replay must carry the same card: the tokenizer reveals the stored one to compare, in memory. */
+  /** A replay must carry the same card: the tokenizer compares it with the stored token's value. */
   async #assertSameCard(order: PlacedOrder, card: CardNumber): Promise<void> {
-    const stored = Buffer.from(await this.#tokenizer.detokenize(order.cardToken));
-    const submitted = Buffer.from(card.digits);
-    if (stored.length !== submitted.length || !timingSafeEqual(stored, submitted)) {
-      throw new OrderConflictError();
-    }
+    if (!(await this.#tokenizer.verify(order.cardToken, card.digits))) throw new OrderConflictError();
   }
 
   /**

@@ -1,5 +1,5 @@
 // The ports the order domain depends on; adapters implement them for DynamoDB, the tokenizer's HTTP API,
-// a payment processor and Cognito.
+// payments through the tokenizer's forward operation, and Cognito.
 import type { CardBrand } from '@tokenization/service-kit/card';
 import type { OrderRecord, OrderReservation } from './order.js';
 import type { OrderKey } from './order-key.js';
@@ -54,8 +54,12 @@ export interface CardTokenizer {
    * last four and brand). Not retried inside: a lost answer would leave a second token.
    */
   tokenize(cardNumber: string): Promise<TokenizedCard>;
-  /** The card number behind the token; CardTokenUnusableError when the tokenizer does not reveal it. */
-  detokenize(token: string): Promise<string>;
+  /**
+   * Whether `cardNumber` is the token's value, compared inside the tokenizer: the service never reads a
+   * card number back. False also when the tokenizer no longer compares for this token (locked after too
+   * many mismatches): the card cannot be shown to be the same. CardTokenUnusableError when the token is gone.
+   */
+  verify(token: string, cardNumber: string): Promise<boolean>;
   /** Deletes a token that no order holds; a token already gone is not an error. */
   deleteToken(token: string): Promise<void>;
 }
@@ -65,17 +69,19 @@ export interface ChargeRequest {
    * The charge's idempotency key: one order is charged at most once. The order's chargeReference, not its
    * CustomerOrder, which only its owner's orders keep unique.
    */
-  orderId: string;
-  /** The sample's orders carry no amount; a processor that needs one gets it here. */
-  amount?: { minorUnits: number; currency: string };
-  card: { number: string; expiry?: string };
+  idempotencyKey: string;
+  /** The order's card token: the card number is put in its place inside the tokenizer, never here. */
+  cardToken: string;
+  amount: { minorUnits: number; currency: string };
 }
 
 export interface PaymentProcessor {
   /**
-   * Charges the card. Precondition the payment flow relies on: idempotent per `orderId` (a repeat answers
-   * the first charge and charges nothing), as real processors' idempotency keys are. Throws
-   * PaymentDeclinedError when the card is refused, DependencyUnavailableError when the processor is down.
+   * Charges the card behind the token. Precondition the payment flow relies on: idempotent per
+   * `idempotencyKey` (a repeat answers the first charge and charges nothing), as real processors' idempotency
+   * keys are. Throws PaymentDeclinedError when the card is refused, DependencyUnavailableError when the
+   * processor (or the tokenizer in front of it) is down: whether it charged is then unknown, and a retry
+   * with the same key settles it.
    */
   charge(request: ChargeRequest): Promise<{ chargeId: string }>;
 }

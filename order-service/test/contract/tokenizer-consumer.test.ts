@@ -14,12 +14,20 @@ import { type SpecStub, type StubRequest, startSpecStub } from '@tokenization/co
 import { tokenizerDocument } from '@tokenization/contracts/tokenizer-document';
 import fc from 'fast-check';
 import t, { type Test } from 'tap';
-import { type TokenizerClientOptions, TokenizerHttpClient } from '../../src/adapters/tokenizer-client.js';
+import { ForwardedPaymentProcessor } from '../../src/adapters/forwarded-payment-processor.js';
+import {
+  createTokenizerSdk,
+  type TokenizerClientOptions,
+  TokenizerHttpClient,
+} from '../../src/adapters/tokenizer-client.js';
 import {
   CardTokenUnusableError,
   DependencyUnavailableError,
+  PaymentDeclinedError,
+  PaymentRejectedError,
   TokenizerRejectedError,
 } from '../../src/domain/errors.js';
+import type { ChargeRequest } from '../../src/domain/ports.js';
 import { createOrderStack, sampleOrder, tokenizerTestCredentials } from '../helpers/order-stack.js';
 
 const tokenizer = new ContractValidator('tokenizer', tokenizerDocument);
@@ -30,7 +38,7 @@ const sampleToken = 'tok_3q2-7wEjRk6Yb1cM9xPz0A';
 
 function clientFor(stub: SpecStub, options: Partial<TokenizerClientOptions> = {}) {
   const sleeps: number[] = [];
-  const client = new TokenizerHttpClient({
+  const sdk = createTokenizerSdk({
     baseUrl: stub.url,
     region,
     credentials,
@@ -40,8 +48,31 @@ function clientFor(stub: SpecStub, options: Partial<TokenizerClientOptions> = {}
     },
     ...options,
   });
-  return { client, sleeps };
+  const client = new TokenizerHttpClient(sdk);
+  const payments = new ForwardedPaymentProcessor({ client: sdk, connection: 'payments' });
+  return { client, payments, sleeps };
 }
+
+const charge = (cardToken: string): ChargeRequest => ({
+  idempotencyKey: 'charge-reference-1',
+  cardToken,
+  amount: { minorUnits: 1000, currency: 'USD' },
+});
+
+/**
+ * A documented problem of the tokenizer's own kind. Written out: the Problem schema's `destination.body`
+ * is any JSON, which the schema arbitrary cannot synthesise.
+ */
+const problemBody = (status: number) => ({ type: 'urn:tokenization:problem:test', title: 'Test', status });
+
+/** The order domain's errors a charge may end in: anything else is a misreading of the contract. */
+const chargeErrors = [
+  PaymentDeclinedError,
+  PaymentRejectedError,
+  CardTokenUnusableError,
+  TokenizerRejectedError,
+  DependencyUnavailableError,
+];
 
 /** The SigV4 signature of a recorded request, computed again from what was received: they must match. */
 async function expectedAuthorization(request: StubRequest, signing = { region, credentials }) {
@@ -118,21 +149,28 @@ const anyToken = arbitraryFor(tokenSchema.token ?? {}).filter(
 
 t.test('every request the client sends conforms to the contract and is signed', async (t) => {
   const stub = await startSpecStub(t, tokenizer, { basePath: '/prod' });
-  const { client } = clientFor(stub);
+  const { client, payments } = clientFor(stub);
+  const forwardAnswer = {
+    status: 200,
+    body: { status: 201, headers: {}, body: { id: 'ch_1', status: 'captured' } },
+  };
   await assertProperty(
     t,
-    'tokenize, detokenize and delete send documented, signed requests',
+    'tokenize, verify, a charge (forward) and delete send documented, signed requests',
     fc.asyncProperty(cardNumber, anyToken, async (card, token) => {
       stub.reset();
+      stub.answer('forward', forwardAnswer);
       await client.tokenize(card);
-      await client.detokenize(token).catch((error: unknown) => {
-        if (!(error instanceof CardTokenUnusableError)) throw error;
+      await client.verify(token, card);
+      // A synthesised forward answer is seldom a captured charge: the request is what is checked here.
+      await payments.charge(charge(token)).catch((error: unknown) => {
+        if (!(error instanceof PaymentRejectedError)) throw error;
       });
       await client.deleteToken(token);
       const problems = stub.requests.flatMap((request) => request.problems);
       if (problems.length > 0) throw new Error(problems.join('; '));
       const operations = stub.requests.map((request) => request.operationId);
-      if (operations.join() !== 'tokenize,detokenize,deleteToken')
+      if (operations.join() !== 'tokenize,verify,forward,deleteToken')
         throw new Error(`sent ${operations.join()}`);
     }),
   );
@@ -141,7 +179,7 @@ t.test('every request the client sends conforms to the contract and is signed', 
 
 t.test('the client reads every documented success answer as the contract means it', async (t) => {
   const stub = await startSpecStub(t, tokenizer);
-  const { client } = clientFor(stub);
+  const { client, payments } = clientFor(stub);
   const tokenized = arbitraryFor(tokenizer.responseSchema('tokenize', '201')) as fc.Arbitrary<{
     token: string;
     card?: { last4: string; brand: string };
@@ -158,31 +196,52 @@ t.test('the client reads every documented success answer as the contract means i
       }
     }),
   );
-  const detokenized = arbitraryFor(tokenizer.responseSchema('detokenize', '200')) as fc.Arbitrary<{
-    results: ({ token: string; value: string } | { token: string; error: { code: string } })[];
+  const verified = arbitraryFor(tokenizer.responseSchema('verify', '200')) as fc.Arbitrary<{
+    match: boolean;
   }>;
   await assertProperty(
     t,
-    'detokenize: the value, or the item error code',
-    fc.asyncProperty(detokenized, async (body) => {
-      stub.answer('detokenize', { status: 200, body });
-      const first = body.results[0];
-      const outcome = await client.detokenize(sampleToken).then(
-        (value) => ({ value }),
-        (error: unknown) => ({ error }),
-      );
-      if (first && 'value' in first) {
-        if (!('value' in outcome) || outcome.value !== first.value) throw new Error('the value was not read');
-      } else {
-        const code = first && 'error' in first ? first.error.code : 'no_result';
-        if (
-          !('error' in outcome) ||
-          !(outcome.error instanceof CardTokenUnusableError) ||
-          outcome.error.code !== code
-        ) {
-          throw new Error(`expected CardTokenUnusableError(${code}), got ${JSON.stringify(outcome)}`);
-        }
+    'verify: match or no match',
+    fc.asyncProperty(verified, async (body) => {
+      stub.answer('verify', { status: 200, body });
+      if ((await client.verify(sampleToken, '4111111111111111')) !== body.match) {
+        throw new Error(`misread ${JSON.stringify(body)}`);
       }
+    }),
+  );
+  // ForwardResult's `body` is the destination's JSON (an object here, or none): the schema arbitrary cannot
+  // synthesise an open schema.
+  const forwarded = fc.record(
+    {
+      status: fc.integer({ min: 200, max: 299 }),
+      headers: fc.constant({}),
+      body: fc.dictionary(fc.string(), fc.jsonValue()),
+    },
+    { requiredKeys: ['status', 'headers'] },
+  );
+  const captured = fc.record({
+    status: fc.integer({ min: 200, max: 299 }),
+    headers: fc.constant({}),
+    body: fc.record({ id: fc.stringMatching(/^ch_[A-Za-z0-9]{1,40}$/), status: fc.constant('captured') }),
+  });
+  await assertProperty(
+    t,
+    "forward: a captured charge's id, and anything else refused as no charge",
+    fc.asyncProperty(fc.oneof(forwarded, captured), async (body) => {
+      stub.answer('forward', { status: 200, body });
+      const outcome = await payments.charge(charge(sampleToken)).then(
+        (result) => result,
+        (error: unknown) => error,
+      );
+      const answered = body.body as { id?: unknown; status?: unknown } | undefined;
+      const isCharge =
+        typeof answered?.id === 'string' &&
+        /^[A-Za-z0-9_-]{1,128}$/.test(answered.id) &&
+        answered.status === 'captured';
+      const ok = isCharge
+        ? JSON.stringify(outcome) === JSON.stringify({ chargeId: answered?.id })
+        : outcome instanceof PaymentRejectedError;
+      if (!ok) throw new Error(`read ${JSON.stringify(body)} as ${String(outcome)}`);
     }),
   );
   stub.answer('deleteToken', { status: 204 });
@@ -192,26 +251,38 @@ t.test('the client reads every documented success answer as the contract means i
 
 t.test('documented client errors are final: no retry, and the status is kept', async (t) => {
   const stub = await startSpecStub(t, tokenizer);
-  const { client } = clientFor(stub);
+  const { client, payments } = clientFor(stub);
   const calls: Record<string, () => Promise<unknown>> = {
     tokenize: () => client.tokenize('4111111111111111'),
-    detokenize: () => client.detokenize(sampleToken),
+    verify: () => client.verify(sampleToken, '4111111111111111'),
+    forward: () => payments.charge(charge(sampleToken)),
     deleteToken: () => client.deleteToken(sampleToken),
   };
   for (const [operationId, call] of Object.entries(calls)) {
     // 429 is throttling, not a client error: the next test holds it to "retried, then unavailable".
     const clientErrors = tokenizer
       .route(operationId)
-      .statusCodes.filter((code) => code.startsWith('4') && code !== '429');
+      .statusCodes.filter((code) => /^4\d\d$/.test(code) && code !== '429');
     for (const status of clientErrors) {
       stub.reset();
-      stub.answer(operationId, { status: Number(status) });
+      stub.answer(operationId, { status: Number(status), body: problemBody(Number(status)) });
       const outcome = await call().then(
         () => 'resolved',
         (error: unknown) => error,
       );
       if (operationId === 'deleteToken' && status === '404') {
         t.equal(outcome, 'resolved', 'delete: 404 means already gone');
+      } else if (operationId === 'verify' && ['404', '410'].includes(status)) {
+        t.ok(outcome instanceof CardTokenUnusableError, `verify ${status}: the token cannot be used`);
+      } else if (operationId === 'verify' && status === '423') {
+        t.equal(outcome, 'resolved', 'verify 423: locked, answered as no match (a conflict)');
+      } else if (operationId === 'forward') {
+        // What a forward's 4xx means depends on its problem type (the destination's refusal, or the
+        // tokenizer's): always one of the domain's errors, never retried.
+        t.ok(
+          chargeErrors.some((type) => outcome instanceof type),
+          `forward ${status}: ${(outcome as Error).name}`,
+        );
       } else {
         t.ok(outcome instanceof TokenizerRejectedError, `${operationId} ${status}: rejected`);
         t.equal((outcome as TokenizerRejectedError).status, Number(status));
@@ -224,9 +295,9 @@ t.test('documented client errors are final: no retry, and the status is kept', a
 
 t.test('503 with Retry-After, and 429 throttling: retried when idempotent, then unavailable', async (t) => {
   const stub = await startSpecStub(t, tokenizer);
-  const { client, sleeps } = clientFor(stub);
+  const { client, payments, sleeps } = clientFor(stub);
 
-  stub.answer('tokenize', { status: 503, headers: { 'retry-after': '1' } });
+  stub.answer('tokenize', { status: 503, headers: { 'retry-after': '1' }, body: problemBody(503) });
   const notRetried = await client.tokenize('4111111111111111').catch((error: unknown) => error);
   t.ok(notRetried instanceof DependencyUnavailableError, 'tokenize: unavailable');
   t.equal(
@@ -236,20 +307,26 @@ t.test('503 with Retry-After, and 429 throttling: retried when idempotent, then 
   );
   t.equal(stub.requests.length, 1, 'tokenize is sent once (a lost answer would leave a second token)');
 
+  stub.reset();
+  stub.answer('verify', { status: 503, headers: { 'retry-after': '1' }, body: problemBody(503) });
+  const verifyOnce = await client.verify(sampleToken, '4111111111111111').catch((error: unknown) => error);
+  t.ok(verifyOnce instanceof DependencyUnavailableError, 'verify: unavailable');
+  t.equal(stub.requests.length, 1, 'verify is sent once (a mismatch must never count twice)');
+
   for (const [operationId, call] of [
-    ['detokenize', () => client.detokenize(sampleToken)],
+    ['forward', () => payments.charge(charge(sampleToken))],
     ['deleteToken', () => client.deleteToken(sampleToken)],
   ] as const) {
     stub.reset();
     sleeps.length = 0;
     const success =
-      operationId === 'detokenize'
-        ? { status: 200, body: { results: [{ token: sampleToken, value: '4111111111111111' }] } }
+      operationId === 'forward'
+        ? { status: 200, body: { status: 201, headers: {}, body: { id: 'ch_1', status: 'captured' } } }
         : { status: 204 };
     stub.answer(
       operationId,
-      { status: 503, headers: { 'retry-after': '1' } },
-      { status: 503, headers: { 'retry-after': '2' } },
+      { status: 503, headers: { 'retry-after': '1' }, body: problemBody(503) },
+      { status: 503, headers: { 'retry-after': '2' }, body: problemBody(503) },
       success,
     );
     await call();
@@ -303,18 +380,70 @@ t.test(
     conforms('getOrder', stored, 200);
     t.equal(stored.json().CreditCardToken, CreditCardToken);
 
-    // Paying reveals the card through detokenize: the stub answers with the number that was tokenized.
-    stub.answer('detokenize', (request) => ({
-      status: 200,
-      body: { results: [{ token: JSON.parse(request.body).tokens[0], value: '4111111111111111' }] },
-    }));
+    // A replay is checked with verify: the stub answers a match.
+    stub.answer('verify', { status: 200, body: { match: true } });
+    conforms(
+      'createOrder',
+      await stack.request('POST', '/order', { token: alice, body: sampleOrder() }),
+      200,
+    );
+
+    // Paying forwards the charge with the card token: the stub answers the processor's charge.
+    stub.answer('forward', (request) => {
+      const sent = JSON.parse(request.body) as { body: { card: { number: string } } };
+      return {
+        status: 200,
+        body: {
+          status: sent.body.card.number === CreditCardToken ? 201 : 299,
+          headers: {},
+          body: { id: 'ch_stub', status: sent.body.card.number === CreditCardToken ? 'captured' : 'wrong' },
+        },
+      };
+    });
     conforms(
       'payBill',
       await stack.request('POST', '/paybill', { token: alice, body: { CustomerOrder: '123456789' } }),
       200,
     );
 
-    stub.answer('tokenize', { status: 503, headers: { 'retry-after': '4' } });
+    // The processor declines: the tokenizer relays its 402 as destination-refused.
+    await stack.request('POST', '/order', {
+      token: alice,
+      body: sampleOrder({ CustomerOrder: 'o-402', CreditCard: '4000000000000002' }),
+    });
+    stub.answer('forward', {
+      status: 402,
+      body: {
+        type: 'urn:tokenization:problem:destination-refused',
+        title: 'Destination Refused',
+        status: 402,
+        destination: { status: 402, body: { error: { type: 'card_error', code: 'card_declined' } } },
+      },
+    });
+    conforms(
+      'payBill',
+      await stack.request('POST', '/paybill', { token: alice, body: { CustomerOrder: 'o-402' } }),
+      402,
+    );
+
+    // The processor down: destination-failed, 503 with the tokenizer's Retry-After.
+    stub.answer('forward', {
+      status: 503,
+      headers: { 'retry-after': '3' },
+      body: {
+        type: 'urn:tokenization:problem:destination-failed',
+        title: 'Service Unavailable',
+        status: 503,
+      },
+    });
+    const failed = await stack.request('POST', '/paybill', {
+      token: alice,
+      body: { CustomerOrder: 'o-402' },
+    });
+    conforms('payBill', failed, 503);
+    t.equal(failed.headers.get('retry-after'), '3', "the tokenizer's Retry-After is passed on");
+
+    stub.answer('tokenize', { status: 503, headers: { 'retry-after': '4' }, body: problemBody(503) });
     const unavailable = await stack.request('POST', '/order', {
       token: alice,
       body: sampleOrder({ CustomerOrder: 'o-503' }),

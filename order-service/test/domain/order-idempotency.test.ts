@@ -24,7 +24,7 @@ const owner = 'user-1';
 function setup(leaseSeconds = 60) {
   const store = new FakeOrderStore();
   const tokenizer = new FakeCardTokenizer();
-  const payments = new FakePaymentProcessor();
+  const payments = new FakePaymentProcessor((token) => tokenizer.vault.get(token));
   let now = Date.parse('2026-01-31T12:00:00.000Z');
   const orders = new Orders({
     store,
@@ -219,6 +219,21 @@ t.test(
     await orders.create('user-2', request(), log);
     await orders.pay('user-2', 'order-1', log);
     t.equal(payments.charges.size, 3, "another owner's order of the same CustomerOrder is another charge");
+  },
+);
+
+t.test(
+  'a payment whose answer is lost leaves the order unpaid; its retry pays it with the one charge',
+  async (t) => {
+    const { orders, payments, log } = setup();
+    await orders.create(owner, request(), log);
+    payments.loseNextAnswer = true;
+    await t.rejects(orders.pay(owner, 'order-1', log), DependencyUnavailableError);
+    t.match(await orders.get(owner, 'order-1'), { status: 'CREATED' }, 'not marked paid');
+    t.equal(payments.charges.size, 1, 'the processor had charged');
+    const paid = await orders.pay(owner, 'order-1', log);
+    t.equal(payments.charges.size, 1, 'the retry charged nothing more');
+    t.equal(paid.chargeId, [...payments.charges.values()][0]?.chargeId, 'and answered the first charge');
   },
 );
 

@@ -29,10 +29,10 @@ export class FakeCardTokenizer implements CardTokenizer {
     return { token, card: { last4: cardNumber.slice(-4), brand: cardBrand(cardNumber) } };
   }
 
-  async detokenize(token: string): Promise<string> {
+  async verify(token: string, cardNumber: string): Promise<boolean> {
     const value = this.vault.get(token);
     if (value === undefined) throw new CardTokenUnusableError('not_found');
-    return value;
+    return value === cardNumber;
   }
 
   async deleteToken(token: string): Promise<void> {

@@ -1,8 +1,10 @@
 // Runs the order service for a test as production wires it, on a free port: the real tokenizer (in
-// process, on its own free port, with DynamoDB Local and the local KMS), a fresh order table, and a local
-// user pool signing real JWTs. Every log line and every response of both apps is kept for the secrets
-// scans.
+// process, on its own free port, with DynamoDB Local and the local KMS) forwarding payments through its
+// `payments` connection to the payment processor stand-in (in process, on a free port), a fresh order
+// table, and a local user pool signing real JWTs. Every log line and every response of both apps is kept
+// for the secrets scans.
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -10,6 +12,12 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import localPolicy from '@tokenization/local-aws/config/authorization-policy.json' with { type: 'json' };
+import {
+  type PaymentProcessor,
+  type PaymentProcessorLogEntry,
+  startPaymentProcessor,
+} from '@tokenization/local-aws/payment-processor';
+import { readPaymentProcessorApiKey } from '@tokenization/local-aws/payment-processor-api-key';
 import {
   testDynamoDbClient,
   testDynamoDbEndpoint,
@@ -29,13 +37,17 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { Test } from 'tap';
 import { orderTableDefinition } from '../../src/adapters/order-table.js';
-import { SimulatedPaymentProcessor } from '../../src/adapters/simulated-payment-processor.js';
 import { type AppDependencies, buildApp } from '../../src/app.js';
 import { loadConfig, type OrderConfig } from '../../src/config.js';
 import { verifiedIdTokenAuthenticator } from '../../src/local-authentication.js';
 import { createLogger } from '../../src/logging.js';
 import { createDependencies } from '../../src/wiring.js';
 import { type LocalIdProvider, startLocalIdProvider } from './local-id-provider.js';
+
+/** The local stack's connections file: the `payments` connection as `npm start` runs it. */
+const localConnectionsFile = fileURLToPath(
+  import.meta.resolve('@tokenization/local-aws/config/connections.json'),
+);
 
 /** Every log line the order apps of this test process wrote. */
 export const orderLogLines: string[] = [];
@@ -55,7 +67,8 @@ export const tokenizerTestCredentials = testCaller.credentials;
 
 /**
  * What the tokenizer grants that caller: the order service's entry of the local stack's policy, tenant and
- * permissions (`tokenize`, `detokenize`, `delete`), so these tests prove the service needs no more.
+ * permissions (`tokenize`, `verify`, `forward:payments`, `delete`), so these tests prove the service needs
+ * no more.
  */
 export const orderServiceGrant = (() => {
   const entry = localPolicy.principals.find((p) => p.arn === 'arn:aws:iam::000000000000:role/order-service');
@@ -70,7 +83,10 @@ export interface OrderStack {
   request: (method: string, path: string, options?: RequestOptions) => Promise<TestResponse>;
   tokenizer: TestStack;
   idProvider: LocalIdProvider;
-  payments: SimulatedPaymentProcessor;
+  /** The payment processor stand-in behind the tokenizer's `payments` connection: its ledger and faults. */
+  processor: PaymentProcessor;
+  /** What the processor logged (brand and last four only). */
+  processorLog: PaymentProcessorLogEntry[];
   dynamoDb: DynamoDBClient;
   tableName: string;
   config: OrderConfig;
@@ -98,14 +114,18 @@ export interface OrderStackOptions {
   shareWith?: OrderStack;
   /** Environment for the order service's config. */
   env?: Record<string, string>;
-  payments?: SimulatedPaymentProcessor;
   /** Replaces production dependencies, e.g. to inject faults around the real order store. */
   adapt?: (deps: AppDependencies, config: OrderConfig) => AppDependencies;
+  /** The payment processor stand-in's source of random bytes (its charge ids). */
+  processorRandomBytes?: (size: number) => Buffer;
 }
 
 export async function createOrderStack(t: Test, options: OrderStackOptions = {}): Promise<OrderStack> {
   const shared = options.shareWith;
-  const tokenizer = shared?.tokenizer ?? (await startTokenizer(t));
+  const processorLog = shared?.processorLog ?? [];
+  const processor =
+    shared?.processor ?? (await startProcessor(t, processorLog, options.processorRandomBytes));
+  const tokenizer = shared?.tokenizer ?? (await startTokenizer(t, processor));
   const idProvider = shared?.idProvider ?? (await startLocalIdProvider(t));
   const dynamoDb = shared?.dynamoDb ?? testDynamoDbClient();
   const tableName = shared?.tableName ?? uniqueTableName('orders');
@@ -130,14 +150,17 @@ export async function createOrderStack(t: Test, options: OrderStackOptions = {})
     DEPENDENCY_TIMEOUT_MS: '3000',
     ...options.env,
   });
-  const payments = options.payments ?? shared?.payments ?? new SimulatedPaymentProcessor();
   const deps = createDependencies(
     config,
     createLogger('trace', logSink),
     // As server.ts wires it: the ID token verified against the local user pool's JWKS.
     { authenticate: verifiedIdTokenAuthenticator(config) },
-    { tokenizerCredentials: tokenizerTestCredentials, payments },
+    { tokenizerCredentials: tokenizerTestCredentials },
   );
+  // Warm its tokenizer client (signer, connection) and the tokenizer's request path with a delete of a
+  // token nobody has (404: no error): a first call on a loaded machine can take longer than the 1 s
+  // timeout. Neither data key cache is touched: fault tests rely on a cold one.
+  if (!options.env?.TOKENIZER_API_URL) await deps.tokenizer.deleteToken('tok_warmup').catch(() => {});
   const app = buildApp(options.adapt ? options.adapt(deps, config) : deps);
   recordResponsesOf(app, 'order app');
   t.teardown(() => app.close());
@@ -150,7 +173,8 @@ export async function createOrderStack(t: Test, options: OrderStackOptions = {})
     request: (method, path, requestOptions = {}) => send(baseUrl, method, path, requestOptions),
     tokenizer,
     idProvider,
-    payments,
+    processor,
+    processorLog,
     dynamoDb,
     tableName,
     config,
@@ -161,11 +185,41 @@ export async function createOrderStack(t: Test, options: OrderStackOptions = {})
   };
 }
 
-async function startTokenizer(t: Test): Promise<TestStack> {
-  const stack = await createTestStack(t, {
+async function startProcessor(
+  t: Test,
+  log: PaymentProcessorLogEntry[],
+  randomBytes?: (size: number) => Buffer,
+): Promise<PaymentProcessor> {
+  const processor = await startPaymentProcessor({
+    apiKey: await readPaymentProcessorApiKey(),
+    ...(randomBytes ? { randomBytes } : {}),
+    log: (entry) => {
+      log.push(entry);
+      recordLogLines([JSON.stringify(entry)]);
+    },
+  });
+  t.teardown(() => processor.close());
+  return processor;
+}
+
+/**
+ * The order service's tokenizer: its caller granted what the local policy grants the order service, with
+ * the local stack's connections, the `payments` connection sent to `processor`.
+ */
+export function orderTokenizerOptions(processor: PaymentProcessor) {
+  return {
     tenant: orderServiceGrant.tenant,
     policy: policyFor([{ caller: testCaller, ...orderServiceGrant }]),
-  });
+    env: {
+      CONNECTIONS_FILE: localConnectionsFile,
+      CONNECTION_PAYMENTS_BASE_URL: processor.url,
+      ALLOW_LOOPBACK_DESTINATIONS: 'true',
+    },
+  };
+}
+
+async function startTokenizer(t: Test, processor: PaymentProcessor): Promise<TestStack> {
+  const stack = await createTestStack(t, orderTokenizerOptions(processor));
   await stack.app.listen({ host: '127.0.0.1', port: 0 });
   return stack;
 }

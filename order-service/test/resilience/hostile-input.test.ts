@@ -244,7 +244,7 @@ t.test(
 
     t.same(await stack.orderItems(), before, 'the table holds the same items as before, unchanged');
     t.equal(await stack.vaultTokenCount(), tokensBefore, 'no card was tokenized');
-    t.same(stack.payments.charges(), [], 'nothing was charged');
+    t.same(stack.processor.ledger(), [], 'nothing was charged');
   },
 );
 

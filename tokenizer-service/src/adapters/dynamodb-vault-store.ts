@@ -23,6 +23,7 @@ import {
   type VaultRecord,
   type VaultRecordKey,
   type VaultStore,
+  type VerifyAttemptOutcome,
 } from '../domain/ports.js';
 import { fingerprintKey, tokenKey, vaultKeyAttribute, vaultTtlAttribute } from './vault-table.js';
 
@@ -191,6 +192,55 @@ export class DynamoDbVaultStore implements VaultStore {
     return (await this.#getItem(pk)) ? 'exhausted' : 'not_found';
   }
 
+  async countVerifyAttempt(
+    key: VaultRecordKey,
+    mismatch: boolean,
+    limit: number,
+  ): Promise<VerifyAttemptOutcome> {
+    const pk = tokenKey(key.tenant, key.token);
+    try {
+      // One conditional write per verify, match or not: DynamoDB serialises them on the item, so every
+      // answer is given while fewer than `limit` mismatches were counted before it.
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: { [vaultKeyAttribute]: { S: pk } },
+          UpdateExpression: 'SET #mismatches = if_not_exists(#mismatches, :zero) + :add',
+          ConditionExpression:
+            'attribute_exists(#pk) AND (attribute_not_exists(#mismatches) OR #mismatches < :limit)',
+          ExpressionAttributeNames: { ...keyNames, '#mismatches': verifyMismatchesAttribute },
+          ExpressionAttributeValues: {
+            ':zero': { N: '0' },
+            ':add': { N: mismatch ? '1' : '0' },
+            ':limit': { N: String(limit) },
+          },
+        }),
+      );
+      return 'counted';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) rethrowAwsUnavailable('store', error);
+    }
+    return (await this.#getItem(pk)) ? 'locked' : 'not_found';
+  }
+
+  async resetVerifyMismatches(key: VaultRecordKey): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: { [vaultKeyAttribute]: { S: tokenKey(key.tenant, key.token) } },
+          UpdateExpression: 'REMOVE #mismatches',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { ...keyNames, '#mismatches': verifyMismatchesAttribute },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      rethrowAwsUnavailable('store', error);
+    }
+  }
+
   async delete(key: VaultRecordKey & Pick<VaultRecord, 'fingerprint'>): Promise<boolean> {
     const TableName = this.#tableName;
     const deleteToken = {
@@ -257,6 +307,9 @@ export class DynamoDbVaultStore implements VaultStore {
 
 /** The monotonic count of full reveals spent (N), on tokens with maxUses. */
 const usesSpentAttribute = 'usesSpent';
+
+/** Verify mismatches since the last reset (N); absent means none. */
+const verifyMismatchesAttribute = 'verifyMismatches';
 
 function toItem(record: VaultRecord): Item {
   const item: Item = {

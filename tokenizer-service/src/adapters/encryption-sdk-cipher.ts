@@ -10,6 +10,7 @@ import {
   type NodeMaterialsManager,
 } from '@aws-crypto/client-node';
 import { isAwsUnavailable } from '@tokenization/service-kit/aws-errors';
+import { addRunningRequestMetric } from '@tokenization/service-kit/metrics';
 import { DependencyUnavailableError, IntegrityError } from '../domain/errors.js';
 import type { ValueCipher, VaultRecordKey } from '../domain/ports.js';
 import { SingleFlightMaterialsManager } from './single-flight-materials.js';
@@ -159,19 +160,32 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 // The KMS keyring folds KMS failures into generic errors (on decrypt, into one message listing them), so
-// the KMS client reports its own failures to the operation that is running, through this store.
-const kmsOutcome = new AsyncLocalStorage<{ unavailable?: unknown }>();
+// the KMS client reports its own failures (and its calls) to the operation that is running, through this
+// store.
+const kmsOutcome = new AsyncLocalStorage<{ unavailable?: unknown; calls: number }>();
 
-/** Runs an Encryption SDK operation; a KMS outage during it becomes DependencyUnavailableError('kms'). */
+/**
+ * Runs an Encryption SDK operation; a KMS outage during it becomes DependencyUnavailableError('kms'). An
+ * operation that made no KMS call found its data key in the cache (`DataKeyCacheHits` in the request's
+ * metrics line; `DataKeyCacheMisses` otherwise).
+ */
 async function withKmsOutcome<T>(operation: () => Promise<T>): Promise<T> {
-  const outcome: { unavailable?: unknown } = {};
+  const outcome: { unavailable?: unknown; calls: number } = { calls: 0 };
   try {
-    return await kmsOutcome.run(outcome, operation);
+    const result = await kmsOutcome.run(outcome, operation);
+    addRunningRequestMetric(outcome.calls === 0 ? 'DataKeyCacheHits' : 'DataKeyCacheMisses');
+    return result;
   } catch (error) {
     if (outcome.unavailable !== undefined)
       throw new DependencyUnavailableError('kms', { cause: outcome.unavailable });
     throw error;
   }
+}
+
+/** Call from a KMS client middleware for every KMS call: counts it for the running operation. */
+export function reportKmsCall(): void {
+  const outcome = kmsOutcome.getStore();
+  if (outcome) outcome.calls++;
 }
 
 /** Call from a KMS client middleware when a KMS call fails: marks the running operation's outcome. */

@@ -1,16 +1,20 @@
 import { KMS, type KMSClientConfig } from '@aws-sdk/client-kms';
+import { addRunningRequestMetric } from '@tokenization/service-kit/metrics';
 import { DependencyUnavailableError } from '../domain/errors.js';
-import { reportKmsFailure } from './encryption-sdk-cipher.js';
+import { reportKmsCall, reportKmsFailure } from './encryption-sdk-cipher.js';
 
 /**
  * A KMS client whose failures reach the Encryption SDK operation that made the call, so an outage
- * answers 503 rather than looking like a corrupt ciphertext.
+ * answers 503 rather than looking like a corrupt ciphertext. Each call (before retries) is counted in the
+ * request's metrics line (`KmsCalls`) and for the operation's data key cache hit or miss.
  */
 export function createKmsClient(config: KMSClientConfig): KMS {
   // The keyring calls the aggregated client's methods (generateDataKey, decrypt), not send().
   const client = new KMS(config);
   client.middlewareStack.add(
     (next) => async (args) => {
+      addRunningRequestMetric('KmsCalls');
+      reportKmsCall();
       try {
         return await next(args);
       } catch (error) {

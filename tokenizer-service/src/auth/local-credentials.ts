@@ -8,7 +8,8 @@ export class LocalCredentialsError extends Error {
   override readonly name = 'LocalCredentialsError';
 }
 
-const checkCredentials = jsonSchemaCheck({
+/** The credentials file's schema (exported for scripts/generate-validators.ts). */
+export const localCredentialsSchema = {
   type: 'array',
   minItems: 1,
   items: {
@@ -23,7 +24,7 @@ const checkCredentials = jsonSchemaCheck({
       description: { type: 'string' },
     },
   },
-});
+};
 
 /** Reads `LOCAL_SIGV4_CREDENTIALS_FILE`: `[{ accessKeyId, secretAccessKey, principalArn }]`. */
 export function readLocalCredentials(file: string | undefined): SigV4Credential[] {
@@ -40,7 +41,8 @@ export function readLocalCredentials(file: string | undefined): SigV4Credential[
     // Never the parser's message: it would quote the file, secrets included.
     throw new LocalCredentialsError(`${source} ${file} cannot be read as JSON`, { cause: error });
   }
-  const problems = checkCredentials(document);
+  // Looked up when read, not at import: the validator generator imports this module for its schema.
+  const problems = jsonSchemaCheck(localCredentialsSchema)(document);
   if (problems.length > 0) throw new LocalCredentialsError(`${source} ${file}: ${problems.join('; ')}`);
   const credentials = document as SigV4Credential[];
   const keyIds = new Set(credentials.map((credential) => credential.accessKeyId));

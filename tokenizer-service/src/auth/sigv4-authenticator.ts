@@ -70,7 +70,10 @@ export function receivedHeaders(rawHeaders: readonly string[]): Record<string, s
   const headers: Record<string, string[]> = Object.create(null);
   for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
     const name = (rawHeaders[index] as string).toLowerCase();
-    headers[name] = [...(headers[name] ?? []), rawHeaders[index + 1] as string];
+    const value = rawHeaders[index + 1] as string;
+    const values = headers[name];
+    if (values) values.push(value);
+    else headers[name] = [value];
   }
   return headers;
 }
@@ -86,6 +89,8 @@ export class SigV4Verifier {
   readonly #service: string;
   readonly #clock: Clock;
   readonly #maxClockSkewMs: number;
+  /** Each access key's kSigning for the last date it signed with: four HMACs a day, not per request. */
+  readonly #signingKeys = new Map<string, { date: string; key: Buffer }>();
 
   constructor(options: SigV4AuthenticatorOptions) {
     this.#region = options.region;
@@ -155,14 +160,19 @@ export class SigV4Verifier {
     });
     const credentialScope = `${scope.date}/${this.#region}/${this.#service}/aws4_request`;
     const stringToSign = [algorithm, signedAt.amzDate, credentialScope, sha256Hex(canonical)].join('\n');
-    const expected = hmac(
-      signingKey(key.secretAccessKey, scope.date, this.#region, this.#service),
-      stringToSign,
-    );
+    const expected = hmac(this.#signingKey(scope.accessKeyId, key.secretAccessKey, scope.date), stringToSign);
     if (!timingSafeEqual(expected, Buffer.from(parsed.signature, 'hex'))) {
       throw new AuthenticationError('signature-mismatch');
     }
     return key.principalArn;
+  }
+
+  #signingKey(accessKeyId: string, secretAccessKey: string, date: string): Buffer {
+    const cached = this.#signingKeys.get(accessKeyId);
+    if (cached?.date === date) return cached.key;
+    const key = signingKey(secretAccessKey, date, this.#region, this.#service);
+    this.#signingKeys.set(accessKeyId, { date, key });
+    return key;
   }
 }
 

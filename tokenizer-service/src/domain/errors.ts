@@ -5,7 +5,7 @@ import {
   DependencyUnavailableError as SharedDependencyUnavailableError,
 } from '@tokenization/service-kit/errors';
 
-export type Dependency = 'store' | 'kms';
+export type Dependency = 'store' | 'kms' | 'secrets';
 
 /** The vault store or KMS did not answer, answered with a server fault, or throttled us (the kit's class). */
 export const DependencyUnavailableError: DependencyUnavailableErrorOf<Dependency> =
@@ -27,6 +27,22 @@ export class TokenNotFoundError extends Error {
   override readonly name = 'TokenNotFoundError';
   constructor() {
     super('token not found');
+  }
+}
+
+/** The token's ttlSeconds have passed (verify answers 410: an expired token cannot be verified). */
+export class TokenExpiredError extends Error {
+  override readonly name = 'TokenExpiredError';
+  constructor() {
+    super('token expired');
+  }
+}
+
+/** The token had its limit of verify mismatches: verify answers 423 until a security admin resets it. */
+export class VerifyLockedError extends Error {
+  override readonly name = 'VerifyLockedError';
+  constructor() {
+    super('verify locked after too many mismatches');
   }
 }
 

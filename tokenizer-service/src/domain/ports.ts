@@ -34,6 +34,12 @@ export type VaultRecordKey = Pick<VaultRecord, 'tenant' | 'token'>;
 /** Result of spending one use of a token with a usage limit. */
 export type UseOutcome = 'used' | 'exhausted' | 'not_found';
 
+/**
+ * Result of counting one verify: `counted` (below the limit; a mismatch added one), `locked` (the token
+ * already had `limit` mismatches: nothing counted, the comparison must not be answered), `not_found`.
+ */
+export type VerifyAttemptOutcome = 'counted' | 'locked' | 'not_found';
+
 export interface VaultStore {
   /**
    * Writes a new record, never overwriting. Throws TokenCollisionError when the token exists and, for a
@@ -60,6 +66,15 @@ export interface VaultStore {
    * verified (sealed with the value), never one read back from the table.
    */
   spendUse(key: VaultRecordKey, maxUses: number): Promise<UseOutcome>;
+  /**
+   * Atomically checks a token's verify mismatches against `limit` and, for a mismatch, adds one: a match
+   * or a mismatch is only answered while fewer than `limit` mismatches were counted before it, so
+   * concurrent guesses never get more than `limit` answers of "no match". The counter lives on the token's
+   * item (deleted with it) and is not sealed: it only ever locks, a tamperer gains nothing but a reset.
+   */
+  countVerifyAttempt(key: VaultRecordKey, mismatch: boolean, limit: number): Promise<VerifyAttemptOutcome>;
+  /** Sets a token's verify mismatches back to zero; false when there is no such token. */
+  resetVerifyMismatches(key: VaultRecordKey): Promise<boolean>;
   /** Deletes a record and, when it has one, its fingerprint entry; false when there was none. */
   delete(record: VaultRecordKey & Pick<VaultRecord, 'fingerprint'>): Promise<boolean>;
   /** Throws DependencyUnavailableError when the store does not answer. */

@@ -4,12 +4,15 @@ import {
   normalizeCardNumber,
   passesLuhn,
 } from '@tokenization/service-kit/card';
+import { equalInConstantTime } from './constant-time.js';
 import {
   DependencyUnavailableError,
   IntegrityError,
   InvalidItemError,
+  TokenExpiredError,
   TokenNotFoundError,
   TokenSpaceExhaustedError,
+  VerifyLockedError,
 } from './errors.js';
 import {
   formatPreservingToken,
@@ -85,6 +88,8 @@ export interface TokenVaultOptions {
   clock: Clock;
   /** Fresh tokens tried when a write collides with an existing token. */
   maxCollisionRetries?: number;
+  /** Verify mismatches a token may have before verify answers `locked` (default 5). */
+  verifyMismatchLimit?: number;
 }
 
 const itemErrorMessages: Record<Exclude<ItemErrorCode, 'invalid_value' | 'invalid_options'>, string> = {
@@ -121,6 +126,7 @@ export class TokenVault {
   readonly #fingerprinter: Fingerprinter;
   readonly #clock: Clock;
   readonly #maxAttempts: number;
+  readonly #verifyMismatchLimit: number;
 
   constructor(options: TokenVaultOptions) {
     this.#store = options.store;
@@ -128,6 +134,7 @@ export class TokenVault {
     this.#fingerprinter = options.fingerprinter;
     this.#clock = options.clock;
     this.#maxAttempts = 1 + (options.maxCollisionRetries ?? 7);
+    this.#verifyMismatchLimit = options.verifyMismatchLimit ?? 5;
   }
 
   /** Throws InvalidItemError or TokenSpaceExhaustedError for this item, DependencyUnavailableError for all. */
@@ -193,6 +200,33 @@ export class TokenVault {
   async delete(tenant: string, token: string): Promise<void> {
     const record = await this.#verifiedRecord({ tenant, token });
     if (!(await this.#store.delete(record))) throw new TokenNotFoundError();
+  }
+
+  /**
+   * Whether `candidate` is the token's value, compared in constant time; the value never leaves. Spends
+   * no use (nothing is revealed), but an expired token cannot be verified (TokenExpiredError). Every answer
+   * is counted against the token's mismatch limit first: VerifyLockedError once it is reached, whatever the
+   * candidate. Throws TokenNotFoundError, IntegrityError, DependencyUnavailableError like the others.
+   */
+  async verify(tenant: string, token: string, candidate: string): Promise<boolean> {
+    const key = { tenant, token };
+    const record = await this.#store.get(key);
+    if (!record) throw new TokenNotFoundError();
+    const value = await this.#verify(record);
+    if (statusAt(record, this.#clock()) === 'expired') throw new TokenExpiredError();
+    // A card token holds the digits only (see planTokenization): compare the candidate's digits the same way.
+    const comparable =
+      record.type === 'card_number' ? (normalizeCardNumber(candidate) ?? candidate) : candidate;
+    const match = equalInConstantTime(value, comparable);
+    const counted = await this.#store.countVerifyAttempt(key, !match, this.#verifyMismatchLimit);
+    if (counted === 'not_found') throw new TokenNotFoundError();
+    if (counted === 'locked') throw new VerifyLockedError();
+    return match;
+  }
+
+  /** Sets the token's verify mismatches back to zero (a security admin's act). TokenNotFoundError if none. */
+  async resetVerifyLock(tenant: string, token: string): Promise<void> {
+    if (!(await this.#store.resetVerifyMismatches({ tenant, token }))) throw new TokenNotFoundError();
   }
 
   async checkHealth(): Promise<void> {

@@ -83,7 +83,7 @@ export function registerAccessControl(app: FastifyInstance, options: AccessContr
     request.caller = caller;
     const operationId = operationIdOf(request);
     // Unknown routes answer 404 to any verified caller; they hold nothing to protect.
-    if (operationId !== undefined && !mayCall(caller, operationId)) {
+    if (operationId !== undefined && !mayCall(caller, operationId, request.params)) {
       throw deny(request, { status: 403, reason: 'missing-permission', principal: caller.principal });
     }
     // JSON is UTF-8 (RFC 8259). Other bytes would be decoded as U+FFFD: the vault would keep, and later
@@ -104,7 +104,7 @@ export function registerAccessControl(app: FastifyInstance, options: AccessContr
     const operationId = operationIdOf(request);
     if (operationId === undefined) return;
     const caller = callerOf(request);
-    if (!mayCallWith(caller, operationId, request.body)) {
+    if (!mayCallWith(caller, operationId, request.body, request.params)) {
       throw deny(request, { status: 403, reason: 'missing-permission', principal: caller.principal });
     }
   });

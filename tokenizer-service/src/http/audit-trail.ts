@@ -29,16 +29,30 @@ export interface AuditEvent {
    * for years.
    */
   tokens: string[];
-  /** detokenize: `revealed` or the item's error code; deleteToken: `deleted` or `not_found`. */
+  /**
+   * detokenize: `revealed` or the item's error code; deleteToken: `deleted` or `not_found`; verify: `match`,
+   * `no_match`, `locked`, `expired` or `not_found`; resetVerifyLock: `reset` or `not_found`.
+   */
   results?: { token: string; outcome: string }[];
   /** detokenize: what was asked for. */
   reveal?: 'full' | 'masked';
+  /** forward: the connection named in the path, once it is known to exist. */
+  connection?: string;
+  /** forward: the destination's status, when it answered. */
+  destinationStatus?: number;
+}
+
+/** What a handler learns that the audit event must say (forward's connection, tokens and destination status). */
+export interface NotedAuditFacts {
+  connection?: string;
+  tokens?: string[];
+  destinationStatus?: number;
 }
 
 export type AuditLogger = Pick<Logger, 'info' | 'warn'>;
 
 /** Audited whatever happens; every other operation only when denied. */
-const alwaysAudited = new Set(['detokenize', 'deleteToken']);
+const alwaysAudited = new Set(['detokenize', 'deleteToken', 'verify', 'resetVerifyLock', 'forward']);
 
 interface AuditedInput {
   tokens: string[];
@@ -47,13 +61,20 @@ interface AuditedInput {
 
 const inputs = new WeakMap<FastifyRequest, AuditedInput>();
 const detokenizeResults = new WeakMap<FastifyRequest, AuditEvent['results']>();
+const verifyMatches = new WeakMap<FastifyRequest, boolean>();
+const notedFacts = new WeakMap<FastifyRequest, NotedAuditFacts>();
+
+/** Records facts of a request for its audit event; later facts replace earlier ones. Never a value. */
+export function noteAuditFacts(request: FastifyRequest, facts: NotedAuditFacts): void {
+  notedFacts.set(request, { ...notedFacts.get(request), ...facts });
+}
 
 /** The audit trail's hooks: the access control's depend on them (see `accessControlHooks`). */
 export function auditTrailHooks(auditLogger: AuditLogger): HookSet {
   return { name: 'audit-trail', register: (app) => registerAuditTrail(app, auditLogger) };
 }
 
-/** Emits one audit event per detokenize and delete, allowed or denied, and per denied request. */
+/** Emits one audit event per detokenize, delete, verify, verify reset and forward, allowed or denied, and per denied request. */
 export function registerAuditTrail(app: FastifyInstance, auditLogger: AuditLogger): void {
   // Register before the access control: this runs after validation and before a body-dependent denial,
   // so the token ids are recorded for that denial too.
@@ -66,6 +87,10 @@ export function registerAuditTrail(app: FastifyInstance, auditLogger: AuditLogge
   app.addHook('preSerialization', async (request, reply, payload: unknown) => {
     if (operationIdOf(request) === 'detokenize' && reply.statusCode === 200) {
       detokenizeResults.set(request, detokenizeOutcomes(payload));
+    }
+    // verify's answer is a boolean only: whether it matched is what the audit records.
+    if (operationIdOf(request) === 'verify' && reply.statusCode === 200) {
+      verifyMatches.set(request, (payload as { match?: unknown } | null)?.match === true);
     }
     return payload;
   });
@@ -86,6 +111,7 @@ function auditEventOf(request: FastifyRequest, reply: FastifyReply): AuditEvent 
   if (!denied && !(operation && alwaysAudited.has(operation))) return undefined;
   const input = inputs.get(request);
   const results = itemResultsOf(operation, request, input, reply.statusCode);
+  const noted = notedFacts.get(request);
   return {
     event: operation ?? 'unknown-route',
     operation,
@@ -95,9 +121,11 @@ function auditEventOf(request: FastifyRequest, reply: FastifyReply): AuditEvent 
     outcome: denied ? 'denied' : 'allowed',
     ...(denial ? { reason: denial.reason } : {}),
     statusCode: reply.statusCode,
-    tokens: input?.tokens ?? [],
+    tokens: noted?.tokens ?? input?.tokens ?? [],
     ...(results ? { results } : {}),
     ...(input?.reveal ? { reveal: input.reveal } : {}),
+    ...(noted?.connection !== undefined ? { connection: noted.connection } : {}),
+    ...(noted?.destinationStatus !== undefined ? { destinationStatus: noted.destinationStatus } : {}),
   };
 }
 
@@ -108,6 +136,8 @@ function auditedInputOf(request: FastifyRequest): AuditedInput | undefined {
       return { tokens: tokens.map(tokenOrPlaceholder), reveal: revealOf(request.body) };
     }
     case 'deleteToken':
+    case 'verify':
+    case 'resetVerifyLock':
       return { tokens: [tokenOrPlaceholder((request.params as { token: string }).token)] };
     default:
       return undefined;
@@ -122,7 +152,36 @@ function itemResultsOf(
 ): AuditEvent['results'] {
   if (operation === 'detokenize') return detokenizeResults.get(request);
   if (operation === 'deleteToken') return deleteOutcomes(input, statusCode);
+  if (operation === 'verify') return verifyOutcomes(request, input, statusCode);
+  if (operation === 'resetVerifyLock')
+    return singleOutcome(input, { 204: 'reset', 404: 'not_found' }, statusCode);
   return undefined;
+}
+
+/** `match`, `no_match`, or why nothing was compared: `locked`, `expired`, `not_found`. */
+function verifyOutcomes(
+  request: FastifyRequest,
+  input: AuditedInput | undefined,
+  statusCode: number,
+): AuditEvent['results'] {
+  const match = verifyMatches.get(request);
+  const outcomes = {
+    200: match === undefined ? undefined : match ? 'match' : 'no_match',
+    404: 'not_found',
+    410: 'expired',
+    423: 'locked',
+  };
+  return singleOutcome(input, outcomes, statusCode);
+}
+
+function singleOutcome(
+  input: AuditedInput | undefined,
+  outcomes: Record<number, string | undefined>,
+  statusCode: number,
+): AuditEvent['results'] {
+  const [token] = input?.tokens ?? [];
+  const outcome = outcomes[statusCode];
+  return token === undefined || outcome === undefined ? undefined : [{ token, outcome }];
 }
 
 /** `revealed` or the item's error code, per result: the value itself is never read. */

@@ -1,8 +1,9 @@
 import type { FastifyRequest } from 'fastify';
-import type { Caller, Permission } from '../auth/permissions.js';
+import { type Caller, forwardPermission, type Permission } from '../auth/permissions.js';
 
 /**
  * Who may call an operation: any verified caller (health probes), or a caller holding one of `anyOf`.
+ * `forParams` replaces `anyOf` where the permission names a path parameter (`forward:<connection>`).
  * `forBody` narrows it once the body is validated, where the permissions depend on what is asked: the
  * caller must then hold one permission of every group it returns.
  */
@@ -10,6 +11,7 @@ export type AccessRule =
   | { readonly anyVerifiedCaller: true }
   | {
       readonly anyOf: readonly Permission[];
+      readonly forParams?: (params: unknown) => readonly Permission[];
       readonly forBody?: (body: unknown) => readonly (readonly Permission[])[];
     };
 
@@ -26,6 +28,10 @@ export const operationAccess: Readonly<Record<string, AccessRule>> = {
   },
   getTokenMetadata: { anyOf: ['metadata:read'] },
   deleteToken: { anyOf: ['delete'] },
+  verify: { anyOf: ['verify'] },
+  resetVerifyLock: { anyOf: ['verify:reset'] },
+  // One permission per connection: `forward:payments` lets a caller reach that destination only.
+  forward: { anyOf: [], forParams: (params) => [forwardPermission(connectionOf(params))] },
   // API Gateway requires a signature on every method, probes included; they need no permission.
   live: { anyVerifiedCaller: true },
   ready: { anyVerifiedCaller: true },
@@ -37,20 +43,27 @@ export function operationIdOf(request: FastifyRequest): string | undefined {
   return typeof operationId === 'string' ? operationId : undefined;
 }
 
-/** Before the body is parsed: could this caller be allowed this operation at all? */
-export function mayCall(caller: Caller, operationId: string): boolean {
-  const rule = operationAccess[operationId];
-  if (!rule) return false;
-  return 'anyVerifiedCaller' in rule || holdsAny(caller, rule.anyOf);
-}
-
-/** After validation: is this caller allowed this operation with this body? */
-export function mayCallWith(caller: Caller, operationId: string, body: unknown): boolean {
+/** Before the body is parsed: could this caller be allowed this operation (with these path parameters)? */
+export function mayCall(caller: Caller, operationId: string, params?: unknown): boolean {
   const rule = operationAccess[operationId];
   if (!rule) return false;
   if ('anyVerifiedCaller' in rule) return true;
-  const groups = rule.forBody ? rule.forBody(body) : [rule.anyOf];
+  return holdsAny(caller, rule.forParams ? rule.forParams(params) : rule.anyOf);
+}
+
+/** After validation: is this caller allowed this operation with this body (and these path parameters)? */
+export function mayCallWith(caller: Caller, operationId: string, body: unknown, params?: unknown): boolean {
+  const rule = operationAccess[operationId];
+  if (!rule) return false;
+  if ('anyVerifiedCaller' in rule) return true;
+  const groups = rule.forBody ? rule.forBody(body) : [rule.forParams ? rule.forParams(params) : rule.anyOf];
   return groups.every((group) => holdsAny(caller, group));
+}
+
+/** The `connection` path parameter of a forward. */
+function connectionOf(params: unknown): string {
+  const connection = (params as { connection?: unknown } | undefined)?.connection;
+  return typeof connection === 'string' ? connection : '';
 }
 
 /** How many items of a tokenize or tokenizeBatch body ask for a deterministic token. */

@@ -5,10 +5,13 @@ import {
   DependencyUnavailableError,
   IntegrityError,
   InvalidItemError,
+  TokenExpiredError,
   TokenNotFoundError,
   TokenSpaceExhaustedError,
+  VerifyLockedError,
 } from '../domain/errors.js';
 import { isWellFormedToken } from '../domain/well-formed-token.js';
+import { forwardAnswerFor } from './forward-problems.js';
 
 /** The tokenizer's error handling: its own errors mapped here, the rest shared with the order service. */
 export function registerTokenizerProblems(
@@ -23,7 +26,31 @@ export function registerTokenizerProblems(
   });
 }
 
+const dependencyNames = { store: 'vault store', kms: 'key service', secrets: 'secret store' } as const;
+
 function answerFor(error: FastifyError, retryAfterSeconds: number): ProblemAnswer | undefined {
+  const forwarding = forwardAnswerFor(error, retryAfterSeconds);
+  if (forwarding) return forwarding;
+  if (error instanceof TokenExpiredError) {
+    return {
+      problem: {
+        type: problemType('token-expired'),
+        title: 'Gone',
+        status: 410,
+        detail: 'The token has expired.',
+      },
+    };
+  }
+  if (error instanceof VerifyLockedError) {
+    return {
+      problem: {
+        type: problemType('verify-locked'),
+        title: 'Locked',
+        status: 423,
+        detail: 'The token had too many verify mismatches; a security admin must reset it.',
+      },
+    };
+  }
   if (error instanceof InvalidItemError) {
     return {
       problem: {
@@ -51,7 +78,7 @@ function answerFor(error: FastifyError, retryAfterSeconds: number): ProblemAnswe
         type: problemType('dependency-unavailable'),
         title: 'Service Unavailable',
         status: 503,
-        detail: `The ${error.dependency === 'kms' ? 'key service' : 'vault store'} is unavailable; retry later.`,
+        detail: `The ${dependencyNames[error.dependency]} is unavailable; retry later.`,
       },
       headers: { 'retry-after': String(retryAfterSeconds) },
     };

@@ -4,17 +4,24 @@ import type { FastifyRequest } from 'fastify';
 import { TokenNotFoundError } from '../domain/errors.js';
 import type { DetokenizeOutcome, TokenizeOutput, TokenMetadata, TokenVault } from '../domain/vault.js';
 import { isWellFormedToken, notATokenPlaceholder } from '../domain/well-formed-token.js';
+import type { Forwarder } from '../forwarding/forwarder.js';
+import { noteAuditFacts } from './audit-trail.js';
 
 type Schemas = components['schemas'];
 
 export interface TokenHandlerOptions {
   vault: TokenVault;
+  forwarder: Forwarder;
   /** The tenant of the verified caller. */
   tenantOf: (request: FastifyRequest) => string;
 }
 
 /** The handlers of the contract's operations, keyed by operationId. */
-export function tokenHandlers({ vault, tenantOf }: TokenHandlerOptions): OperationHandlers<operations> {
+export function tokenHandlers({
+  vault,
+  forwarder,
+  tenantOf,
+}: TokenHandlerOptions): OperationHandlers<operations> {
   return {
     async tokenize(request, reply) {
       const result = await vault.tokenize(tenantOf(request), request.body);
@@ -49,6 +56,28 @@ export function tokenHandlers({ vault, tenantOf }: TokenHandlerOptions): Operati
     async deleteToken(request, reply) {
       await vault.delete(tenantOf(request), wellFormedToken(request.params.token));
       return reply.code(204).send();
+    },
+
+    async verify(request) {
+      const token = wellFormedToken(request.params.token);
+      const match = await vault.verify(tenantOf(request), token, request.body.value);
+      return { match } satisfies Schemas['VerifyResult'];
+    },
+
+    async resetVerifyLock(request, reply) {
+      await vault.resetVerifyLock(tenantOf(request), wellFormedToken(request.params.token));
+      return reply.code(204).send();
+    },
+
+    async forward(request) {
+      const result = await forwarder.forward(
+        tenantOf(request),
+        request.params.connection,
+        request.body,
+        (facts) => noteAuditFacts(request, facts),
+      );
+      // A destination's parsed JSON body (scrubbed): the contract's DestinationBody.
+      return result as Schemas['ForwardResult'];
     },
 
     async live() {

@@ -22,6 +22,7 @@ import {
   testCallerNamed,
   testCardNumbers,
 } from '../helpers/contract-stack.js';
+import { json, startTestDestination } from '../helpers/test-destination.js';
 
 const validator = new ContractValidator('tokenizer', tokenizerDocument);
 const coverage = new StatusCoverage(validator);
@@ -45,9 +46,36 @@ const everyOperation: { operationId: string; request: InjectOptions }[] = [
   },
   { operationId: 'getTokenMetadata', request: { method: 'GET', url: `/v1/tokens/${unknownToken}` } },
   { operationId: 'deleteToken', request: { method: 'DELETE', url: `/v1/tokens/${unknownToken}` } },
+  {
+    operationId: 'verify',
+    request: { method: 'POST', url: `/v1/tokens/${unknownToken}/verify`, payload: { value: visa } },
+  },
+  {
+    operationId: 'resetVerifyLock',
+    request: { method: 'DELETE', url: `/v1/tokens/${unknownToken}/verify-lock` },
+  },
+  {
+    operationId: 'forward',
+    request: {
+      method: 'POST',
+      url: '/v1/connections/payments/forward',
+      payload: { method: 'POST', path: '/v1/charges', body: { card: { number: unknownToken } } },
+    },
+  },
   { operationId: 'live', request: { method: 'GET', url: '/health/live' } },
   { operationId: 'ready', request: { method: 'GET', url: '/health/ready' } },
 ];
+
+/** The test caller with every permission, forwarding through `payments` and `refunds` included. */
+const forwarding = {
+  policy: policyFor([
+    {
+      caller: testCaller,
+      tenant: 'default',
+      permissions: [...allPermissions, 'forward:payments', 'forward:refunds'],
+    },
+  ]),
+};
 
 const bodyOperations = everyOperation.filter(({ request }) => request.payload !== undefined);
 
@@ -115,23 +143,39 @@ t.test('successes: every operation answers its documented 2xx with a documented 
   check(t, 'getTokenMetadata', metadata, 200, 'card with limits and metadata');
   t.match(metadata.json(), { usesRemaining: 4, card: { last4: '4444' }, status: 'active' });
 
+  const verify = (value: string) =>
+    inject({ method: 'POST', url: `/v1/tokens/${cardToken}/verify`, payload: { value } });
+  check(t, 'verify', await verify(mastercard), 200, 'match');
+  check(t, 'verify', await verify(visa), 200, 'no match');
+  const reset = await inject({ method: 'DELETE', url: `/v1/tokens/${cardToken}/verify-lock` });
+  check(t, 'resetVerifyLock', reset, 204);
   check(t, 'deleteToken', await inject({ method: 'DELETE', url: `/v1/tokens/${token}` }), 204);
   check(t, 'live', await inject({ method: 'GET', url: '/health/live' }), 200);
   check(t, 'ready', await inject({ method: 'GET', url: '/health/ready' }), 200);
 });
 
 t.test('404: an unknown or deleted token', async (t) => {
-  const { inject } = await createTestStack(t);
+  const { inject } = await createTestStack(t, forwarding);
   const { token } = (await inject({ method: 'POST', url: '/v1/tokens', payload: { value: 'x' } })).json();
   await inject({ method: 'DELETE', url: `/v1/tokens/${token}` });
   for (const id of [token, unknownToken]) {
     check(t, 'getTokenMetadata', await inject({ method: 'GET', url: `/v1/tokens/${id}` }), 404);
     check(t, 'deleteToken', await inject({ method: 'DELETE', url: `/v1/tokens/${id}` }), 404);
+    const verify = await inject({ method: 'POST', url: `/v1/tokens/${id}/verify`, payload: { value: 'x' } });
+    check(t, 'verify', verify, 404);
+    const reset = await inject({ method: 'DELETE', url: `/v1/tokens/${id}/verify-lock` });
+    check(t, 'resetVerifyLock', reset, 404);
   }
+  const noConnection = await inject({
+    method: 'POST',
+    url: '/v1/connections/refunds/forward',
+    payload: { method: 'POST', path: '/v1/refunds' },
+  });
+  check(t, 'forward', noConnection, 404, 'no such connection');
 });
 
 t.test('400: bodies and path parameters outside the contract, and values the service refuses', async (t) => {
-  const { inject } = await createTestStack(t);
+  const { inject } = await createTestStack(t, forwarding);
   const bad: { operationId: string; request: InjectOptions; what: string }[] = [
     { operationId: 'tokenize', what: 'missing value', request: { payload: {} } },
     {
@@ -173,11 +217,16 @@ t.test('400: bodies and path parameters outside the contract, and values the ser
       what: 'bad reveal',
       request: { payload: { tokens: [unknownToken], reveal: 'all' } },
     },
+    { operationId: 'verify', what: 'missing value', request: { payload: {} } },
+    { operationId: 'forward', what: 'missing path', request: { payload: { method: 'POST' } } },
+    { operationId: 'forward', what: 'unknown method', request: { payload: { method: 'TRACE', path: '/' } } },
   ];
   const urls: Record<string, string> = {
     tokenize: '/v1/tokens',
     tokenizeBatch: '/v1/tokens/batch',
     detokenize: '/v1/detokenize',
+    verify: `/v1/tokens/${unknownToken}/verify`,
+    forward: '/v1/connections/payments/forward',
   };
   for (const { operationId, request, what } of bad) {
     const response = await inject({ method: 'POST', url: urls[operationId] as string, ...request });
@@ -186,6 +235,14 @@ t.test('400: bodies and path parameters outside the contract, and values the ser
   for (const token of ['A'.repeat(65), 'bad%21token', 'tok%20space']) {
     check(t, 'getTokenMetadata', await inject({ method: 'GET', url: `/v1/tokens/${token}` }), 400, token);
     check(t, 'deleteToken', await inject({ method: 'DELETE', url: `/v1/tokens/${token}` }), 400, token);
+    const verify = await inject({
+      method: 'POST',
+      url: `/v1/tokens/${token}/verify`,
+      payload: { value: 'x' },
+    });
+    check(t, 'verify', verify, 400, token);
+    const reset = await inject({ method: 'DELETE', url: `/v1/tokens/${token}/verify-lock` });
+    check(t, 'resetVerifyLock', reset, 400, token);
   }
 });
 
@@ -212,7 +269,15 @@ t.test('403: a signed caller outside the policy, and one without the permission'
     check(t, operationId, await injectAs(outsider, request), 403, 'caller outside the policy');
   }
   for (const { operationId, request } of everyOperation.filter(({ operationId }) =>
-    ['tokenize', 'tokenizeBatch', 'detokenize', 'deleteToken'].includes(operationId),
+    [
+      'tokenize',
+      'tokenizeBatch',
+      'detokenize',
+      'deleteToken',
+      'verify',
+      'resetVerifyLock',
+      'forward',
+    ].includes(operationId),
   )) {
     check(t, operationId, await injectAs(reader, request), 403, 'caller without the permission');
   }
@@ -225,6 +290,8 @@ t.test('413: bodies above the limit', async (t) => {
     tokenize: { value: big.repeat(3) },
     tokenizeBatch: { items: [{ value: big }, { value: big }, { value: big }] },
     detokenize: { tokens: Array.from({ length: 100 }, () => unknownToken) },
+    verify: { value: big.repeat(3) },
+    forward: { method: 'POST', path: '/v1/charges', body: { padding: big.repeat(3) } },
   };
   for (const { operationId, request } of bodyOperations) {
     const payload = payloads[operationId];
@@ -234,7 +301,7 @@ t.test('413: bodies above the limit', async (t) => {
 });
 
 t.test('415: bodies that are not application/json', async (t) => {
-  const { inject } = await createTestStack(t);
+  const { inject } = await createTestStack(t, forwarding);
   for (const { operationId, request } of bodyOperations) {
     const json = JSON.stringify(request.payload);
     for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
@@ -249,7 +316,10 @@ t.test('503 with Retry-After: the vault store down', async (t) => {
   const { inject } = await createTestStack(t, {
     env: { DYNAMODB_ENDPOINT: `http://127.0.0.1:${closedPort}`, RETRY_AFTER_SECONDS: '3' },
   });
-  for (const { operationId, request } of everyOperation.filter(({ operationId }) => operationId !== 'live')) {
+  // forward's 503s (its destination, and the store behind its tokens) are in the forward test below.
+  for (const { operationId, request } of everyOperation.filter(
+    ({ operationId }) => !['live', 'forward'].includes(operationId),
+  )) {
     const response = await inject(request);
     check(t, operationId, response, 503, 'store down');
     t.equal(response.headers['retry-after'], '3');
@@ -259,8 +329,8 @@ t.test('503 with Retry-After: the vault store down', async (t) => {
 t.test('503 with Retry-After: KMS failing', async (t) => {
   const { inject, kms } = await createTestStack(t);
   kms.setFault({ mode: 'fail' });
-  for (const { operationId, request } of bodyOperations.filter(
-    ({ operationId }) => operationId !== 'detokenize',
+  for (const { operationId, request } of bodyOperations.filter(({ operationId }) =>
+    ['tokenize', 'tokenizeBatch'].includes(operationId),
   )) {
     check(t, operationId, await inject(request), 503, 'KMS failing');
   }
@@ -297,6 +367,113 @@ t.test("429 with Retry-After: deterministic tokenizations above the caller's lim
   t.equal(single.headers['retry-after'], '40');
   const batch = await inject({ method: 'POST', url: '/v1/tokens/batch', payload: { items: [item] } });
   check(t, 'tokenizeBatch', batch, 429, 'above the limit');
+});
+
+t.test('verify: 410 for an expired token, 423 once the mismatch limit is reached', async (t) => {
+  let now = new Date('2026-06-01T12:00:00.000Z');
+  const { inject } = await createTestStack(t, { env: { VERIFY_MISMATCH_LIMIT: '1' }, clock: () => now });
+  const created = await inject({
+    method: 'POST',
+    url: '/v1/tokens',
+    payload: { value: 'v', ttlSeconds: 60 },
+  });
+  const { token } = created.json();
+  const verify = () => inject({ method: 'POST', url: `/v1/tokens/${token}/verify`, payload: { value: 'w' } });
+  check(t, 'verify', await verify(), 200, 'the one mismatch allowed');
+  check(t, 'verify', await verify(), 423, 'locked');
+  now = new Date(now.getTime() + 61_000);
+  check(t, 'verify', await verify(), 410, 'expired');
+});
+
+t.test('forward: every documented answer, with a destination on loopback', async (t) => {
+  const destination = await startTestDestination(t, json(201, { id: 'ch_1' }));
+  const closedPort = await freePort();
+  const connection = (name: string, baseUrl: string) => ({
+    name,
+    baseUrl,
+    routes: [{ method: 'POST', pathTemplate: '/v1/charges' }],
+    tokenPointers: ['/card/number'],
+    requestHeaders: ['idempotency-key'],
+    headers: { authorization: { secret: 'file:key', format: 'Bearer {secret}' } },
+  });
+  const { inject } = await createTestStack(t, {
+    connections: {
+      connections: [
+        connection('payments', destination.url),
+        connection('down', `http://127.0.0.1:${closedPort}`),
+      ],
+    },
+    secretFiles: { key: 'contract-test-key' },
+    policy: policyFor([
+      {
+        caller: testCaller,
+        tenant: 'default',
+        permissions: [...allPermissions, 'forward:payments', 'forward:down'],
+      },
+    ]),
+  });
+  const { token } = (
+    await inject({ method: 'POST', url: '/v1/tokens', payload: { value: visa, type: 'card_number' } })
+  ).json();
+  const forward = (body: Record<string, unknown>, name = 'payments') =>
+    inject({
+      method: 'POST',
+      url: `/v1/connections/${name}/forward`,
+      payload: { method: 'POST', path: '/v1/charges', headers: { 'idempotency-key': 'k1' }, body },
+    });
+  const charge = { amount: 100, card: { number: token } };
+  check(t, 'forward', await forward(charge), 200, 'relayed');
+  check(
+    t,
+    'forward',
+    await forward({ card: { number: token }, note: token }),
+    400,
+    'token at undeclared pointer',
+  );
+  check(t, 'forward', await forward({ card: { number: unknownToken } }), 422, 'unknown token');
+  destination.answer(json(402, { error: { code: 'card_declined' } }));
+  check(t, 'forward', await forward(charge), 402, 'declined: the destination status');
+  destination.answer(json(401, { error: { code: 'invalid_api_key' } }));
+  check(t, 'forward', await forward(charge), 424, 'a destination 401');
+  destination.answer(json(400, { error: { code: 'invalid_request' } }));
+  check(t, 'forward', await forward(charge), 400, 'a destination 400');
+  destination.answer(json(404, { error: { code: 'no_route' } }));
+  check(t, 'forward', await forward(charge), 404, 'a destination 404');
+  destination.answer(json(422, { error: { code: 'invalid_amount' } }));
+  check(t, 'forward', await forward(charge), 422, 'a destination 422');
+  destination.answer((_request, response) => {
+    response.writeHead(302, { location: 'http://169.254.169.254/' });
+    response.end();
+  });
+  check(t, 'forward', await forward(charge), 502, 'redirect refused');
+  const down = await forward(charge, 'down');
+  check(t, 'forward', down, 503, 'destination down');
+  t.ok(down.headers['retry-after']);
+});
+
+t.test('forward: 503 with Retry-After when the vault store is down', async (t) => {
+  const closedPort = await freePort();
+  const { inject } = await createTestStack(t, {
+    env: { DYNAMODB_ENDPOINT: `http://127.0.0.1:${closedPort}` },
+    connections: {
+      connections: [
+        {
+          name: 'payments',
+          baseUrl: 'http://127.0.0.1:9',
+          routes: [{ method: 'POST', pathTemplate: '/v1/charges' }],
+          tokenPointers: ['/card/number'],
+        },
+      ],
+    },
+    policy: policyFor([{ caller: testCaller, tenant: 'default', permissions: ['forward:payments'] }]),
+  });
+  const response = await inject({
+    method: 'POST',
+    url: '/v1/connections/payments/forward',
+    payload: { method: 'POST', path: '/v1/charges', body: { card: { number: unknownToken } } },
+  });
+  check(t, 'forward', response, 503, 'store down');
+  t.equal(response.json().type, 'urn:tokenization:problem:dependency-unavailable');
 });
 
 coverage.assertComplete(t);

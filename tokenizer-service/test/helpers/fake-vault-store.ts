@@ -10,6 +10,7 @@ import {
   type VaultRecord,
   type VaultRecordKey,
   type VaultStore,
+  type VerifyAttemptOutcome,
 } from '../../src/domain/ports.js';
 
 /** What a stored item says about itself: a test may rewrite it, as someone with table access could. */
@@ -26,6 +27,8 @@ export class FakeVaultStore implements VaultStore {
   readonly items = new Map<string, FakeVaultItem>();
   /** Fingerprint entries by `tenant fingerprint` → token. */
   readonly fingerprints = new Map<string, string>();
+  /** Verify mismatches by `tenant token` (the adapter keeps them on the token's item). */
+  readonly verifyMismatches = new Map<string, number>();
   /** When set, every call throws DependencyUnavailableError (an outage). */
   down = false;
 
@@ -84,8 +87,30 @@ export class FakeVaultStore implements VaultStore {
     return 'used';
   }
 
+  async countVerifyAttempt(
+    key: VaultRecordKey,
+    mismatch: boolean,
+    limit: number,
+  ): Promise<VerifyAttemptOutcome> {
+    this.#answer();
+    const id = itemKey(key.tenant, key.token);
+    if (!this.items.has(id)) return 'not_found';
+    const mismatches = this.verifyMismatches.get(id) ?? 0;
+    if (mismatches >= limit) return 'locked';
+    this.verifyMismatches.set(id, mismatches + (mismatch ? 1 : 0));
+    return 'counted';
+  }
+
+  async resetVerifyMismatches(key: VaultRecordKey): Promise<boolean> {
+    this.#answer();
+    const id = itemKey(key.tenant, key.token);
+    this.verifyMismatches.delete(id);
+    return this.items.has(id);
+  }
+
   async delete(key: VaultRecordKey & Pick<VaultRecord, 'fingerprint'>): Promise<boolean> {
     this.#answer();
+    this.verifyMismatches.delete(itemKey(key.tenant, key.token));
     const found = this.items.delete(itemKey(key.tenant, key.token));
     if (!found) return false;
     if (key.fingerprint !== undefined) {

@@ -2,6 +2,9 @@
 // a fresh table, and an in-process local KMS; every log line (audit lines included) and every response
 // is kept for the secrets scans. Requests are signed with SigV4 and verified by the app as on the local
 // stack.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { CreateTableCommand, DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type LocalKms, startLocalKms } from '@tokenization/local-aws/local-kms';
@@ -24,8 +27,9 @@ import { buildApp } from '../../src/app.js';
 import type { AuthorizationPolicyDocument } from '../../src/auth/authorization-policy.js';
 import { sigV4Authenticator } from '../../src/auth/sigv4-authenticator.js';
 import { loadConfig, type TokenizerConfig } from '../../src/config.js';
+import type { ResolveHost } from '../../src/forwarding/destination-client.js';
 import { createAuditLogger, createLogger } from '../../src/logging.js';
-import { createDependencies } from '../../src/wiring.js';
+import { createDependencies, createForwarding } from '../../src/wiring.js';
 import {
   allPermissions,
   credentialsOf,
@@ -124,6 +128,15 @@ export interface TestStackOptions {
   callers?: readonly TestCaller[];
   /** A DynamoDB Local of the test's own (to stop it mid-test); default: the run's, or `shareWith`'s. */
   dynamoDbEndpoint?: string;
+  /**
+   * A connections document, written to a file of the test's own (CONNECTIONS_FILE) beside the secret
+   * files named in `secretFiles`; loopback destinations are allowed unless `env` says otherwise.
+   */
+  connections?: { connections: unknown[] };
+  /** Secret files beside the connections file, by name (`file:<name>` references). */
+  secretFiles?: Record<string, string>;
+  /** Replaces the DNS resolver of the destination client (a host that resolves to a chosen address). */
+  resolveHost?: ResolveHost;
 }
 
 export async function createTestStack(t: Test, options: TestStackOptions = {}): Promise<TestStack> {
@@ -140,7 +153,7 @@ export async function createTestStack(t: Test, options: TestStackOptions = {}): 
       await kms.close();
     });
   }
-  const env = options.env ?? {};
+  const env = { ...(await connectionsEnv(t, options)), ...options.env };
   const tenant = options.tenant ?? 'default';
   const policy = options.policy ?? policyFor([{ caller: testCaller, tenant, permissions: allPermissions }]);
   const config = loadConfig({
@@ -164,6 +177,7 @@ export async function createTestStack(t: Test, options: TestStackOptions = {}): 
     }),
     auditLogger: createAuditLogger(auditSink(auditEvents)),
   });
+  if (options.resolveHost) deps.forwarding = createForwarding(config, options.resolveHost);
   const app = buildApp(options.clock ? { ...deps, clock: options.clock } : deps);
   recordResponsesOf(app, 'tokenizer app');
   t.teardown(() => app.close());
@@ -184,6 +198,19 @@ export async function createTestStack(t: Test, options: TestStackOptions = {}): 
   };
   const inject = (request: InjectOptions) => injectAs(testCaller, request);
   return { app, inject, injectAs, tenant, auditEvents, kms, dynamoDb, tableName, config };
+}
+
+/** CONNECTIONS_FILE for a test's connections, in a directory removed after the test. */
+async function connectionsEnv(t: Test, options: TestStackOptions): Promise<Record<string, string>> {
+  if (!options.connections) return {};
+  const directory = await mkdtemp(join(tmpdir(), 'tokenizer-connections-'));
+  t.teardown(() => rm(directory, { recursive: true, force: true }));
+  for (const [name, content] of Object.entries(options.secretFiles ?? {})) {
+    await writeFile(join(directory, name), content);
+  }
+  const file = join(directory, 'connections.json');
+  await writeFile(file, JSON.stringify(options.connections));
+  return { CONNECTIONS_FILE: file, ALLOW_LOOPBACK_DESTINATIONS: 'true' };
 }
 
 /** Card numbers the tests submit (one list for every suite); none may ever appear in a log line. */

@@ -11,9 +11,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { StandaloneValidator } from '@fastify/ajv-compiler';
-import { type OpenApiDocument, operationRoutes } from '@tokenization/contracts/operations';
-import { orderDocument } from '@tokenization/contracts/order-document';
-import { tokenizerDocument } from '@tokenization/contracts/tokenizer-document';
+import { type ContractRoute, withoutAnnotations } from '@tokenization/contracts/operations';
+import { orderRoutes } from '@tokenization/contracts/order-routes';
+import { tokenizerRoutes } from '@tokenization/contracts/tokenizer-routes';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import { envSchema } from 'env-schema';
@@ -31,8 +31,8 @@ import { configSchema as tokenizerConfigSchema } from '../tokenizer-service/src/
 const root = new URL('../', import.meta.url);
 
 const services = [
-  { dir: 'tokenizer-service', name: 'tokenizer', document: tokenizerDocument, config: tokenizerConfigSchema },
-  { dir: 'order-service', name: 'order', document: orderDocument, config: orderConfigSchema },
+  { dir: 'tokenizer-service', name: 'tokenizer', routes: tokenizerRoutes, config: tokenizerConfigSchema },
+  { dir: 'order-service', name: 'order', routes: orderRoutes, config: orderConfigSchema },
 ];
 
 const banner = (what: string) =>
@@ -42,7 +42,7 @@ const banner = (what: string) =>
 export async function generatedValidatorFiles(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   for (const service of services) {
-    const routes = await routeValidatorCode(service.name, service.document);
+    const routes = await routeValidatorCode(service.name, service.routes);
     files.set(
       `${service.dir}/generated/route-validators.cjs`,
       validatorsModule(
@@ -89,30 +89,6 @@ function documentValidatorCode(schema: object): string {
   return standalone.default(ajv, ajv.compile(withoutAnnotations(schema) as object));
 }
 
-// Keywords that say what a value means, not whether it is valid: the generated code does not need them.
-const annotations = new Set(['description', 'examples', 'example', 'title', '$comment']);
-// Keywords whose value maps names (not keywords) to schemas, and keywords whose value is data.
-const schemaMaps = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas']);
-const dataValues = new Set(['enum', 'const', 'default']);
-
-/** A copy of a JSON Schema without annotation keywords, at any depth. */
-export function withoutAnnotations(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(withoutAnnotations);
-  if (schema === null || typeof schema !== 'object') return schema;
-  const lean: Record<string, unknown> = {};
-  for (const [keyword, value] of Object.entries(schema)) {
-    if (annotations.has(keyword) && typeof value !== 'object') continue;
-    if (keyword === 'examples' || keyword === 'example') continue;
-    if (dataValues.has(keyword)) lean[keyword] = value;
-    else if (schemaMaps.has(keyword) && value !== null && typeof value === 'object') {
-      lean[keyword] = Object.fromEntries(
-        Object.entries(value).map(([name, subschema]) => [name, withoutAnnotations(subschema)]),
-      );
-    } else lean[keyword] = withoutAnnotations(value);
-  }
-  return lean;
-}
-
 interface ValidatorCode {
   key: string;
   /** Ajv's standalone code: a CommonJS module exporting the validator. */
@@ -120,37 +96,28 @@ interface ValidatorCode {
   schema: unknown;
 }
 
-/** Registers the contract's routes with Fastify's standalone compiler storing what it compiles. */
-async function routeValidatorCode(name: string, document: OpenApiDocument): Promise<ValidatorCode[]> {
+/**
+ * Registers the contract's route table (what the services register: its schemas are already without
+ * annotations) with Fastify's standalone compiler storing what it compiles.
+ */
+async function routeValidatorCode(name: string, routes: readonly ContractRoute[]): Promise<ValidatorCode[]> {
   const stored: ValidatorCode[] = [];
   const app = createContractApp({
     logger: pino({ enabled: false }),
     bodyLimit: 1024,
     metrics: { namespace: 'generate', serviceName: name },
     compilers: {
-      buildValidator: (externalSchemas, ajvOptions) => {
-        const compile = StandaloneValidator({
-          readMode: false,
-          storeFunction: (part, code) => {
-            stored.push({ key: routeValidatorKey(part), code, schema: schemaOf.get(part.schema) });
-          },
-        })(externalSchemas, ajvOptions);
-        // Compiled without the annotations (they would only add text to the bundle); checked at start
-        // against the schema Fastify is given.
-        const schemaOf = new Map<unknown, unknown>();
-        return (part) => {
-          const lean = withoutAnnotations(part.schema);
-          schemaOf.set(lean, part.schema);
-          return compile({ ...part, schema: lean as typeof part.schema });
-        };
-      },
+      buildValidator: StandaloneValidator({
+        readMode: false,
+        storeFunction: (part, code) => {
+          stored.push({ key: routeValidatorKey(part), code, schema: part.schema });
+        },
+      }),
     },
   });
   // Only the schemas matter here: every operation gets a handler that is never called.
-  const handlers = Object.fromEntries(
-    operationRoutes(document).map((route) => [route.operationId, () => {}]),
-  );
-  registerOperations(app, document, handlers as OperationHandlers<Record<string, unknown>>);
+  const handlers = Object.fromEntries(routes.map((route) => [route.operationId, () => {}]));
+  registerOperations(app, routes, handlers as OperationHandlers<Record<string, unknown>>);
   await app.ready();
   await app.close();
   return stored;

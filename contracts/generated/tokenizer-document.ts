@@ -7,7 +7,7 @@ export const tokenizerDocument: OpenApiDocument = {
     "title": "Tokenizer API",
     "version": "1.0.0",
     "summary": "Swaps sensitive values for tokens and keeps the values encrypted in a vault.",
-    "description": "The tokenizer is owned by the security team. Applications send it sensitive values (first of all\npayment card numbers) and keep only the tokens it returns; the values stay encrypted (AWS Encryption\nSDK, KMS keyring) in the tokenizer's own DynamoDB vault.\n\n**Callers and tenants.** Every request is signed with AWS Signature Version 4 (service `execute-api`).\nThe tenant a token belongs to comes from the verified caller identity, never from the request. A token\nof another tenant behaves exactly like a token that does not exist.\n\n**Batches.** A batch request that does not match this contract (wrong shape, too many items, an\nunknown property) is rejected whole with `400` and nothing is written. A well-formed batch is processed\nitem by item: each item gets its own result, in the order of the request, and one failing item does\nnot fail the others. When a dependency (the vault store or KMS) is unavailable, the whole request\nanswers `503` with `Retry-After`; tokens that may have been written before the failure were never\nreturned to anyone and are never acknowledged.\n\n**Errors** are RFC 9457 problem details (`application/problem+json`). A submitted sensitive value\nnever appears in an error, a log line or a metric.\n",
+    "description": "The tokenizer is owned by the security team. Applications send it sensitive values (first of all\npayment card numbers) and keep only the tokens it returns; the values stay encrypted (AWS Encryption\nSDK, KMS keyring) in the tokenizer's own DynamoDB vault.\n\n**Callers and tenants.** Every request is signed with AWS Signature Version 4 (service `execute-api`).\nThe tenant a token belongs to comes from the verified caller identity, never from the request. A token\nof another tenant behaves exactly like a token that does not exist.\n\n**Batches.** A batch request that does not match this contract (wrong shape, too many items, an\nunknown property) is rejected whole with `400` and nothing is written. A well-formed batch is processed\nitem by item: each item gets its own result, in the order of the request, and one failing item does\nnot fail the others. When a dependency (the vault store or KMS) is unavailable, the whole request\nanswers `503` with `Retry-After`; tokens that may have been written before the failure were never\nreturned to anyone and are never acknowledged.\n\n**Tenant states.** Every operation but the health probes needs the caller's tenant to be onboarded and\nactive: a tenant without a tenant record answers `403` (problem type `tenant-not-onboarded`), one whose\ncrypto-shred is scheduled `403` (`tenant-suspended`) until the shred is cancelled, a shredded one `410`\n(`tenant-shredded`). Each instance reads a tenant's state at most every `TENANT_STATE_CACHE_SECONDS`\n(default 30): a change is seen within that time.\n\n**Errors** are RFC 9457 problem details (`application/problem+json`). A submitted sensitive value\nnever appears in an error, a log line or a metric.\n",
     "license": {
       "name": "MIT-0",
       "identifier": "MIT-0"
@@ -507,7 +507,7 @@ export const tokenizerDocument: OpenApiDocument = {
             }
           },
           "403": {
-            "description": "The caller is not allowed this operation.",
+            "description": "The caller is not allowed this operation (problem type `forbidden`), or its tenant may not use the\ntokenizer now: `tenant-not-onboarded` (the tenant has no tenant record: it was never onboarded) or\n`tenant-suspended` (the tenant's crypto-shred is scheduled; nothing is served until the security team\ncancels it). The problem never names the tenant.\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -622,6 +622,120 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "409": {
             "description": "Every format-preserving token tried for this value was already taken (`format: format_preserving`\nonly); nothing was written. In a batch the item answers `token_space_exhausted` instead.\n",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "type": "object",
+                  "description": "RFC 9457 problem details.",
+                  "required": [
+                    "type",
+                    "title",
+                    "status"
+                  ],
+                  "properties": {
+                    "type": {
+                      "type": "string",
+                      "description": "A URI reference naming the problem type."
+                    },
+                    "title": {
+                      "type": "string"
+                    },
+                    "status": {
+                      "type": "integer"
+                    },
+                    "detail": {
+                      "type": "string"
+                    },
+                    "instance": {
+                      "type": "string"
+                    },
+                    "destination": {
+                      "type": "object",
+                      "description": "What the destination answered, scrubbed of card-number-like runs.",
+                      "additionalProperties": false,
+                      "required": [
+                        "status"
+                      ],
+                      "properties": {
+                        "status": {
+                          "type": "integer",
+                          "minimum": 100,
+                          "maximum": 599
+                        },
+                        "body": {
+                          "description": "A destination's JSON body, with every string, number or property name holding a card-number-like run\nreplaced by `[card number removed]`; absent when the destination sent none.\n",
+                          "anyOf": [
+                            {
+                              "type": "object",
+                              "additionalProperties": true
+                            },
+                            {
+                              "type": "array",
+                              "items": {
+                                "anyOf": [
+                                  {
+                                    "type": "object",
+                                    "additionalProperties": true
+                                  },
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "number"
+                                  },
+                                  {
+                                    "type": "boolean"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              }
+                            },
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "number"
+                            },
+                            {
+                              "type": "boolean"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        }
+                      }
+                    },
+                    "errors": {
+                      "type": "array",
+                      "description": "The request fields that failed validation.",
+                      "items": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": [
+                          "field",
+                          "message"
+                        ],
+                        "properties": {
+                          "field": {
+                            "type": "string",
+                            "description": "A JSON Pointer into the request, e.g. `/body/items/3/value`."
+                          },
+                          "message": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "410": {
+            "description": "The caller's tenant was shredded (problem type `tenant-shredded`): its keys are destroyed, none of its\nvalues can be recovered, and nothing is served for it any more. Not retried.\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -1742,7 +1856,121 @@ export const tokenizerDocument: OpenApiDocument = {
             }
           },
           "403": {
-            "description": "The caller is not allowed this operation.",
+            "description": "The caller is not allowed this operation (problem type `forbidden`), or its tenant may not use the\ntokenizer now: `tenant-not-onboarded` (the tenant has no tenant record: it was never onboarded) or\n`tenant-suspended` (the tenant's crypto-shred is scheduled; nothing is served until the security team\ncancels it). The problem never names the tenant.\n",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "type": "object",
+                  "description": "RFC 9457 problem details.",
+                  "required": [
+                    "type",
+                    "title",
+                    "status"
+                  ],
+                  "properties": {
+                    "type": {
+                      "type": "string",
+                      "description": "A URI reference naming the problem type."
+                    },
+                    "title": {
+                      "type": "string"
+                    },
+                    "status": {
+                      "type": "integer"
+                    },
+                    "detail": {
+                      "type": "string"
+                    },
+                    "instance": {
+                      "type": "string"
+                    },
+                    "destination": {
+                      "type": "object",
+                      "description": "What the destination answered, scrubbed of card-number-like runs.",
+                      "additionalProperties": false,
+                      "required": [
+                        "status"
+                      ],
+                      "properties": {
+                        "status": {
+                          "type": "integer",
+                          "minimum": 100,
+                          "maximum": 599
+                        },
+                        "body": {
+                          "description": "A destination's JSON body, with every string, number or property name holding a card-number-like run\nreplaced by `[card number removed]`; absent when the destination sent none.\n",
+                          "anyOf": [
+                            {
+                              "type": "object",
+                              "additionalProperties": true
+                            },
+                            {
+                              "type": "array",
+                              "items": {
+                                "anyOf": [
+                                  {
+                                    "type": "object",
+                                    "additionalProperties": true
+                                  },
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "number"
+                                  },
+                                  {
+                                    "type": "boolean"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              }
+                            },
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "number"
+                            },
+                            {
+                              "type": "boolean"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        }
+                      }
+                    },
+                    "errors": {
+                      "type": "array",
+                      "description": "The request fields that failed validation.",
+                      "items": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": [
+                          "field",
+                          "message"
+                        ],
+                        "properties": {
+                          "field": {
+                            "type": "string",
+                            "description": "A JSON Pointer into the request, e.g. `/body/items/3/value`."
+                          },
+                          "message": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "410": {
+            "description": "The caller's tenant was shredded (problem type `tenant-shredded`): its keys are destroyed, none of its\nvalues can be recovered, and nothing is served for it any more. Not retried.\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -2720,7 +2948,121 @@ export const tokenizerDocument: OpenApiDocument = {
             }
           },
           "403": {
-            "description": "The caller is not allowed this operation.",
+            "description": "The caller is not allowed this operation (problem type `forbidden`), or its tenant may not use the\ntokenizer now: `tenant-not-onboarded` (the tenant has no tenant record: it was never onboarded) or\n`tenant-suspended` (the tenant's crypto-shred is scheduled; nothing is served until the security team\ncancels it). The problem never names the tenant.\n",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "type": "object",
+                  "description": "RFC 9457 problem details.",
+                  "required": [
+                    "type",
+                    "title",
+                    "status"
+                  ],
+                  "properties": {
+                    "type": {
+                      "type": "string",
+                      "description": "A URI reference naming the problem type."
+                    },
+                    "title": {
+                      "type": "string"
+                    },
+                    "status": {
+                      "type": "integer"
+                    },
+                    "detail": {
+                      "type": "string"
+                    },
+                    "instance": {
+                      "type": "string"
+                    },
+                    "destination": {
+                      "type": "object",
+                      "description": "What the destination answered, scrubbed of card-number-like runs.",
+                      "additionalProperties": false,
+                      "required": [
+                        "status"
+                      ],
+                      "properties": {
+                        "status": {
+                          "type": "integer",
+                          "minimum": 100,
+                          "maximum": 599
+                        },
+                        "body": {
+                          "description": "A destination's JSON body, with every string, number or property name holding a card-number-like run\nreplaced by `[card number removed]`; absent when the destination sent none.\n",
+                          "anyOf": [
+                            {
+                              "type": "object",
+                              "additionalProperties": true
+                            },
+                            {
+                              "type": "array",
+                              "items": {
+                                "anyOf": [
+                                  {
+                                    "type": "object",
+                                    "additionalProperties": true
+                                  },
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "number"
+                                  },
+                                  {
+                                    "type": "boolean"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              }
+                            },
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "number"
+                            },
+                            {
+                              "type": "boolean"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        }
+                      }
+                    },
+                    "errors": {
+                      "type": "array",
+                      "description": "The request fields that failed validation.",
+                      "items": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": [
+                          "field",
+                          "message"
+                        ],
+                        "properties": {
+                          "field": {
+                            "type": "string",
+                            "description": "A JSON Pointer into the request, e.g. `/body/items/3/value`."
+                          },
+                          "message": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "410": {
+            "description": "The caller's tenant was shredded (problem type `tenant-shredded`): its keys are destroyed, none of its\nvalues can be recovered, and nothing is served for it any more. Not retried.\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -3619,7 +3961,7 @@ export const tokenizerDocument: OpenApiDocument = {
             }
           },
           "403": {
-            "description": "The caller is not allowed this operation.",
+            "description": "The caller is not allowed this operation (problem type `forbidden`), or its tenant may not use the\ntokenizer now: `tenant-not-onboarded` (the tenant has no tenant record: it was never onboarded) or\n`tenant-suspended` (the tenant's crypto-shred is scheduled; nothing is served until the security team\ncancels it). The problem never names the tenant.\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -3734,6 +4076,120 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "404": {
             "description": "No such token for this caller's tenant.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "type": "object",
+                  "description": "RFC 9457 problem details.",
+                  "required": [
+                    "type",
+                    "title",
+                    "status"
+                  ],
+                  "properties": {
+                    "type": {
+                      "type": "string",
+                      "description": "A URI reference naming the problem type."
+                    },
+                    "title": {
+                      "type": "string"
+                    },
+                    "status": {
+                      "type": "integer"
+                    },
+                    "detail": {
+                      "type": "string"
+                    },
+                    "instance": {
+                      "type": "string"
+                    },
+                    "destination": {
+                      "type": "object",
+                      "description": "What the destination answered, scrubbed of card-number-like runs.",
+                      "additionalProperties": false,
+                      "required": [
+                        "status"
+                      ],
+                      "properties": {
+                        "status": {
+                          "type": "integer",
+                          "minimum": 100,
+                          "maximum": 599
+                        },
+                        "body": {
+                          "description": "A destination's JSON body, with every string, number or property name holding a card-number-like run\nreplaced by `[card number removed]`; absent when the destination sent none.\n",
+                          "anyOf": [
+                            {
+                              "type": "object",
+                              "additionalProperties": true
+                            },
+                            {
+                              "type": "array",
+                              "items": {
+                                "anyOf": [
+                                  {
+                                    "type": "object",
+                                    "additionalProperties": true
+                                  },
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "number"
+                                  },
+                                  {
+                                    "type": "boolean"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              }
+                            },
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "number"
+                            },
+                            {
+                              "type": "boolean"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        }
+                      }
+                    },
+                    "errors": {
+                      "type": "array",
+                      "description": "The request fields that failed validation.",
+                      "items": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": [
+                          "field",
+                          "message"
+                        ],
+                        "properties": {
+                          "field": {
+                            "type": "string",
+                            "description": "A JSON Pointer into the request, e.g. `/body/items/3/value`."
+                          },
+                          "message": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "410": {
+            "description": "The caller's tenant was shredded (problem type `tenant-shredded`): its keys are destroyed, none of its\nvalues can be recovered, and nothing is served for it any more. Not retried.\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -4222,7 +4678,7 @@ export const tokenizerDocument: OpenApiDocument = {
             }
           },
           "403": {
-            "description": "The caller is not allowed this operation.",
+            "description": "The caller is not allowed this operation (problem type `forbidden`), or its tenant may not use the\ntokenizer now: `tenant-not-onboarded` (the tenant has no tenant record: it was never onboarded) or\n`tenant-suspended` (the tenant's crypto-shred is scheduled; nothing is served until the security team\ncancels it). The problem never names the tenant.\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -4337,6 +4793,120 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "404": {
             "description": "No such token for this caller's tenant.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "type": "object",
+                  "description": "RFC 9457 problem details.",
+                  "required": [
+                    "type",
+                    "title",
+                    "status"
+                  ],
+                  "properties": {
+                    "type": {
+                      "type": "string",
+                      "description": "A URI reference naming the problem type."
+                    },
+                    "title": {
+                      "type": "string"
+                    },
+                    "status": {
+                      "type": "integer"
+                    },
+                    "detail": {
+                      "type": "string"
+                    },
+                    "instance": {
+                      "type": "string"
+                    },
+                    "destination": {
+                      "type": "object",
+                      "description": "What the destination answered, scrubbed of card-number-like runs.",
+                      "additionalProperties": false,
+                      "required": [
+                        "status"
+                      ],
+                      "properties": {
+                        "status": {
+                          "type": "integer",
+                          "minimum": 100,
+                          "maximum": 599
+                        },
+                        "body": {
+                          "description": "A destination's JSON body, with every string, number or property name holding a card-number-like run\nreplaced by `[card number removed]`; absent when the destination sent none.\n",
+                          "anyOf": [
+                            {
+                              "type": "object",
+                              "additionalProperties": true
+                            },
+                            {
+                              "type": "array",
+                              "items": {
+                                "anyOf": [
+                                  {
+                                    "type": "object",
+                                    "additionalProperties": true
+                                  },
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "number"
+                                  },
+                                  {
+                                    "type": "boolean"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              }
+                            },
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "number"
+                            },
+                            {
+                              "type": "boolean"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        }
+                      }
+                    },
+                    "errors": {
+                      "type": "array",
+                      "description": "The request fields that failed validation.",
+                      "items": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": [
+                          "field",
+                          "message"
+                        ],
+                        "properties": {
+                          "field": {
+                            "type": "string",
+                            "description": "A JSON Pointer into the request, e.g. `/body/items/3/value`."
+                          },
+                          "message": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "410": {
+            "description": "The caller's tenant was shredded (problem type `tenant-shredded`): its keys are destroyed, none of its\nvalues can be recovered, and nothing is served for it any more. Not retried.\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -4884,7 +5454,7 @@ export const tokenizerDocument: OpenApiDocument = {
             }
           },
           "403": {
-            "description": "The caller is not allowed this operation.",
+            "description": "The caller is not allowed this operation (problem type `forbidden`), or its tenant may not use the\ntokenizer now: `tenant-not-onboarded` (the tenant has no tenant record: it was never onboarded) or\n`tenant-suspended` (the tenant's crypto-shred is scheduled; nothing is served until the security team\ncancels it). The problem never names the tenant.\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -5112,7 +5682,7 @@ export const tokenizerDocument: OpenApiDocument = {
             }
           },
           "410": {
-            "description": "The token has expired (problem type `token-expired`).",
+            "description": "The token has expired (problem type `token-expired`), or the caller's tenant was shredded (problem\ntype `tenant-shredded`, see `TenantShredded`).\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -5963,7 +6533,7 @@ export const tokenizerDocument: OpenApiDocument = {
             }
           },
           "403": {
-            "description": "The caller is not allowed this operation.",
+            "description": "The caller is not allowed this operation (problem type `forbidden`), or its tenant may not use the\ntokenizer now: `tenant-not-onboarded` (the tenant has no tenant record: it was never onboarded) or\n`tenant-suspended` (the tenant's crypto-shred is scheduled; nothing is served until the security team\ncancels it). The problem never names the tenant.\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -6078,6 +6648,120 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "404": {
             "description": "No such token for this caller's tenant.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "type": "object",
+                  "description": "RFC 9457 problem details.",
+                  "required": [
+                    "type",
+                    "title",
+                    "status"
+                  ],
+                  "properties": {
+                    "type": {
+                      "type": "string",
+                      "description": "A URI reference naming the problem type."
+                    },
+                    "title": {
+                      "type": "string"
+                    },
+                    "status": {
+                      "type": "integer"
+                    },
+                    "detail": {
+                      "type": "string"
+                    },
+                    "instance": {
+                      "type": "string"
+                    },
+                    "destination": {
+                      "type": "object",
+                      "description": "What the destination answered, scrubbed of card-number-like runs.",
+                      "additionalProperties": false,
+                      "required": [
+                        "status"
+                      ],
+                      "properties": {
+                        "status": {
+                          "type": "integer",
+                          "minimum": 100,
+                          "maximum": 599
+                        },
+                        "body": {
+                          "description": "A destination's JSON body, with every string, number or property name holding a card-number-like run\nreplaced by `[card number removed]`; absent when the destination sent none.\n",
+                          "anyOf": [
+                            {
+                              "type": "object",
+                              "additionalProperties": true
+                            },
+                            {
+                              "type": "array",
+                              "items": {
+                                "anyOf": [
+                                  {
+                                    "type": "object",
+                                    "additionalProperties": true
+                                  },
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "number"
+                                  },
+                                  {
+                                    "type": "boolean"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              }
+                            },
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "number"
+                            },
+                            {
+                              "type": "boolean"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        }
+                      }
+                    },
+                    "errors": {
+                      "type": "array",
+                      "description": "The request fields that failed validation.",
+                      "items": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": [
+                          "field",
+                          "message"
+                        ],
+                        "properties": {
+                          "field": {
+                            "type": "string",
+                            "description": "A JSON Pointer into the request, e.g. `/body/items/3/value`."
+                          },
+                          "message": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "410": {
+            "description": "The caller's tenant was shredded (problem type `tenant-shredded`): its keys are destroyed, none of its\nvalues can be recovered, and nothing is served for it any more. Not retried.\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -6707,7 +7391,7 @@ export const tokenizerDocument: OpenApiDocument = {
             }
           },
           "403": {
-            "description": "The caller is not allowed this operation.",
+            "description": "The caller is not allowed this operation (problem type `forbidden`), or its tenant may not use the\ntokenizer now: `tenant-not-onboarded` (the tenant has no tenant record: it was never onboarded) or\n`tenant-suspended` (the tenant's crypto-shred is scheduled; nothing is served until the security team\ncancels it). The problem never names the tenant.\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -6822,6 +7506,120 @@ export const tokenizerDocument: OpenApiDocument = {
           },
           "404": {
             "description": "No such connection (problem type `connection-not-found`). With problem type\n`destination-refused`, the destination answered 404.\n",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "type": "object",
+                  "description": "RFC 9457 problem details.",
+                  "required": [
+                    "type",
+                    "title",
+                    "status"
+                  ],
+                  "properties": {
+                    "type": {
+                      "type": "string",
+                      "description": "A URI reference naming the problem type."
+                    },
+                    "title": {
+                      "type": "string"
+                    },
+                    "status": {
+                      "type": "integer"
+                    },
+                    "detail": {
+                      "type": "string"
+                    },
+                    "instance": {
+                      "type": "string"
+                    },
+                    "destination": {
+                      "type": "object",
+                      "description": "What the destination answered, scrubbed of card-number-like runs.",
+                      "additionalProperties": false,
+                      "required": [
+                        "status"
+                      ],
+                      "properties": {
+                        "status": {
+                          "type": "integer",
+                          "minimum": 100,
+                          "maximum": 599
+                        },
+                        "body": {
+                          "description": "A destination's JSON body, with every string, number or property name holding a card-number-like run\nreplaced by `[card number removed]`; absent when the destination sent none.\n",
+                          "anyOf": [
+                            {
+                              "type": "object",
+                              "additionalProperties": true
+                            },
+                            {
+                              "type": "array",
+                              "items": {
+                                "anyOf": [
+                                  {
+                                    "type": "object",
+                                    "additionalProperties": true
+                                  },
+                                  {
+                                    "type": "string"
+                                  },
+                                  {
+                                    "type": "number"
+                                  },
+                                  {
+                                    "type": "boolean"
+                                  },
+                                  {
+                                    "type": "null"
+                                  }
+                                ]
+                              }
+                            },
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "number"
+                            },
+                            {
+                              "type": "boolean"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        }
+                      }
+                    },
+                    "errors": {
+                      "type": "array",
+                      "description": "The request fields that failed validation.",
+                      "items": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": [
+                          "field",
+                          "message"
+                        ],
+                        "properties": {
+                          "field": {
+                            "type": "string",
+                            "description": "A JSON Pointer into the request, e.g. `/body/items/3/value`."
+                          },
+                          "message": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "410": {
+            "description": "The caller's tenant was shredded (problem type `tenant-shredded`); nothing was sent. With problem\ntype `destination-refused`, the destination answered 410.\n",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -10768,8 +11566,236 @@ export const tokenizerDocument: OpenApiDocument = {
           }
         }
       },
-      "TokenExpired": {
-        "description": "The token has expired (problem type `token-expired`).",
+      "ForbiddenOrTenantRefused": {
+        "description": "The caller is not allowed this operation (problem type `forbidden`), or its tenant may not use the\ntokenizer now: `tenant-not-onboarded` (the tenant has no tenant record: it was never onboarded) or\n`tenant-suspended` (the tenant's crypto-shred is scheduled; nothing is served until the security team\ncancels it). The problem never names the tenant.\n",
+        "content": {
+          "application/problem+json": {
+            "schema": {
+              "type": "object",
+              "description": "RFC 9457 problem details.",
+              "required": [
+                "type",
+                "title",
+                "status"
+              ],
+              "properties": {
+                "type": {
+                  "type": "string",
+                  "description": "A URI reference naming the problem type."
+                },
+                "title": {
+                  "type": "string"
+                },
+                "status": {
+                  "type": "integer"
+                },
+                "detail": {
+                  "type": "string"
+                },
+                "instance": {
+                  "type": "string"
+                },
+                "destination": {
+                  "type": "object",
+                  "description": "What the destination answered, scrubbed of card-number-like runs.",
+                  "additionalProperties": false,
+                  "required": [
+                    "status"
+                  ],
+                  "properties": {
+                    "status": {
+                      "type": "integer",
+                      "minimum": 100,
+                      "maximum": 599
+                    },
+                    "body": {
+                      "description": "A destination's JSON body, with every string, number or property name holding a card-number-like run\nreplaced by `[card number removed]`; absent when the destination sent none.\n",
+                      "anyOf": [
+                        {
+                          "type": "object",
+                          "additionalProperties": true
+                        },
+                        {
+                          "type": "array",
+                          "items": {
+                            "anyOf": [
+                              {
+                                "type": "object",
+                                "additionalProperties": true
+                              },
+                              {
+                                "type": "string"
+                              },
+                              {
+                                "type": "number"
+                              },
+                              {
+                                "type": "boolean"
+                              },
+                              {
+                                "type": "null"
+                              }
+                            ]
+                          }
+                        },
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "number"
+                        },
+                        {
+                          "type": "boolean"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    }
+                  }
+                },
+                "errors": {
+                  "type": "array",
+                  "description": "The request fields that failed validation.",
+                  "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "field",
+                      "message"
+                    ],
+                    "properties": {
+                      "field": {
+                        "type": "string",
+                        "description": "A JSON Pointer into the request, e.g. `/body/items/3/value`."
+                      },
+                      "message": {
+                        "type": "string"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "TenantShredded": {
+        "description": "The caller's tenant was shredded (problem type `tenant-shredded`): its keys are destroyed, none of its\nvalues can be recovered, and nothing is served for it any more. Not retried.\n",
+        "content": {
+          "application/problem+json": {
+            "schema": {
+              "type": "object",
+              "description": "RFC 9457 problem details.",
+              "required": [
+                "type",
+                "title",
+                "status"
+              ],
+              "properties": {
+                "type": {
+                  "type": "string",
+                  "description": "A URI reference naming the problem type."
+                },
+                "title": {
+                  "type": "string"
+                },
+                "status": {
+                  "type": "integer"
+                },
+                "detail": {
+                  "type": "string"
+                },
+                "instance": {
+                  "type": "string"
+                },
+                "destination": {
+                  "type": "object",
+                  "description": "What the destination answered, scrubbed of card-number-like runs.",
+                  "additionalProperties": false,
+                  "required": [
+                    "status"
+                  ],
+                  "properties": {
+                    "status": {
+                      "type": "integer",
+                      "minimum": 100,
+                      "maximum": 599
+                    },
+                    "body": {
+                      "description": "A destination's JSON body, with every string, number or property name holding a card-number-like run\nreplaced by `[card number removed]`; absent when the destination sent none.\n",
+                      "anyOf": [
+                        {
+                          "type": "object",
+                          "additionalProperties": true
+                        },
+                        {
+                          "type": "array",
+                          "items": {
+                            "anyOf": [
+                              {
+                                "type": "object",
+                                "additionalProperties": true
+                              },
+                              {
+                                "type": "string"
+                              },
+                              {
+                                "type": "number"
+                              },
+                              {
+                                "type": "boolean"
+                              },
+                              {
+                                "type": "null"
+                              }
+                            ]
+                          }
+                        },
+                        {
+                          "type": "string"
+                        },
+                        {
+                          "type": "number"
+                        },
+                        {
+                          "type": "boolean"
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ]
+                    }
+                  }
+                },
+                "errors": {
+                  "type": "array",
+                  "description": "The request fields that failed validation.",
+                  "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "field",
+                      "message"
+                    ],
+                    "properties": {
+                      "field": {
+                        "type": "string",
+                        "description": "A JSON Pointer into the request, e.g. `/body/items/3/value`."
+                      },
+                      "message": {
+                        "type": "string"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "TokenExpiredOrTenantShredded": {
+        "description": "The token has expired (problem type `token-expired`), or the caller's tenant was shredded (problem\ntype `tenant-shredded`, see `TenantShredded`).\n",
         "content": {
           "application/problem+json": {
             "schema": {

@@ -538,8 +538,37 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The token has expired (problem type `token-expired`). */
-        TokenExpired: {
+        /**
+         * @description The caller is not allowed this operation (problem type `forbidden`), or its tenant may not use the
+         *     tokenizer now: `tenant-not-onboarded` (the tenant has no tenant record: it was never onboarded) or
+         *     `tenant-suspended` (the tenant's crypto-shred is scheduled; nothing is served until the security team
+         *     cancels it). The problem never names the tenant.
+         */
+        ForbiddenOrTenantRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The caller's tenant was shredded (problem type `tenant-shredded`): its keys are destroyed, none of its
+         *     values can be recovered, and nothing is served for it any more. Not retried.
+         */
+        TenantShredded: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The token has expired (problem type `token-expired`), or the caller's tenant was shredded (problem
+         *     type `tenant-shredded`, see `TenantShredded`).
+         */
+        TokenExpiredOrTenantShredded: {
             headers: {
                 [name: string]: unknown;
             };
@@ -639,8 +668,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            403: components["responses"]["ForbiddenOrTenantRefused"];
             409: components["responses"]["TokenSpaceExhausted"];
+            410: components["responses"]["TenantShredded"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["DeterministicLimitReached"];
@@ -671,7 +701,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            403: components["responses"]["ForbiddenOrTenantRefused"];
+            410: components["responses"]["TenantShredded"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["DeterministicLimitReached"];
@@ -702,7 +733,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            403: components["responses"]["ForbiddenOrTenantRefused"];
+            410: components["responses"]["TenantShredded"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
@@ -731,8 +763,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            403: components["responses"]["ForbiddenOrTenantRefused"];
             404: components["responses"]["NotFound"];
+            410: components["responses"]["TenantShredded"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -757,8 +790,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            403: components["responses"]["ForbiddenOrTenantRefused"];
             404: components["responses"]["NotFound"];
+            410: components["responses"]["TenantShredded"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -789,9 +823,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            403: components["responses"]["ForbiddenOrTenantRefused"];
             404: components["responses"]["NotFound"];
-            410: components["responses"]["TokenExpired"];
+            410: components["responses"]["TokenExpiredOrTenantShredded"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             423: components["responses"]["VerifyLocked"];
@@ -819,8 +853,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            403: components["responses"]["ForbiddenOrTenantRefused"];
             404: components["responses"]["NotFound"];
+            410: components["responses"]["TenantShredded"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -865,12 +900,24 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            403: components["responses"]["ForbiddenOrTenantRefused"];
             /**
              * @description No such connection (problem type `connection-not-found`). With problem type
              *     `destination-refused`, the destination answered 404.
              */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description The caller's tenant was shredded (problem type `tenant-shredded`); nothing was sent. With problem
+             *     type `destination-refused`, the destination answered 410.
+             */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

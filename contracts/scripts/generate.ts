@@ -1,10 +1,12 @@
-// Generates, from each OpenAPI contract, its TypeScript types (openapi-typescript) and its dereferenced
-// document as a module (the services build their request validation from it).
+// Generates, from each OpenAPI contract, its TypeScript types (openapi-typescript), its dereferenced
+// document as a module (contract tests, API docs) and its route table (what the services register: the
+// operations' schemas without descriptions or examples, see contractRoutes).
 // `--check` writes nothing and fails when a generated file is stale.
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { bundle, createConfig } from '@redocly/openapi-core';
 import openapiTS, { astToString } from 'openapi-typescript';
+import { contractRoutes, type OpenApiDocument } from '../src/operations.js';
 
 export const contracts = ['tokenizer', 'order'] as const;
 
@@ -20,11 +22,16 @@ export async function generatedFiles(name: string): Promise<Map<string, string>>
   // generated as required, and callers would have to send what the service defaults.
   const types = astToString(await openapiTS(specUrl, { defaultNonNullable: false }));
   const constName = `${name}Document`;
+  const routes = JSON.stringify(contractRoutes(result.parsed as OpenApiDocument), null, 2);
   return new Map([
     [`generated/${name}.ts`, `${banner}\n${types}`],
     [
       `generated/${name}-document.ts`,
       `${banner}import type { OpenApiDocument } from '../src/operations.js';\n\nexport const ${constName}: OpenApiDocument = ${document};\n`,
+    ],
+    [
+      `generated/${name}-routes.ts`,
+      `${banner}import type { ContractRoute } from '../src/operations.js';\n\nexport const ${name}Routes: readonly ContractRoute[] = ${routes};\n`,
     ],
   ]);
 }

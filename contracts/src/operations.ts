@@ -1,5 +1,7 @@
 // Turns a dereferenced OpenAPI document into route definitions (method, Fastify URL, JSON Schemas),
-// so each service validates requests from its contract rather than from hand-copied schemas.
+// so each service validates requests from its contract rather than from hand-copied schemas. The services
+// register the route tables generated from them (generated/<name>-routes.ts, contractRoutes): the
+// document itself, with its descriptions and examples, is not loaded at run time.
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -87,4 +89,55 @@ function parameterSchemas(parameters: ParameterObject[]): OperationRoute['schema
     if (parameter.required || parameter.in === 'path') (schema.required as string[]).push(name);
   }
   return schemas;
+}
+
+/** A route as the services register it (generated/<name>-routes.ts): what the first request needs, no more. */
+export interface ContractRoute extends OperationRoute {
+  /** Whether the contract requires a security scheme for the operation (see requiresSecurity). */
+  secured: boolean;
+}
+
+/**
+ * The route table a service registers: `operationRoutes` with the schemas' annotations left out (they say
+ * what a value means, not whether it is valid) and each operation's security requirement resolved. Written
+ * at generation time (contracts/scripts/generate.ts), so a cold start loads a few kilobytes of routes
+ * instead of the whole document.
+ */
+export function contractRoutes(document: OpenApiDocument): ContractRoute[] {
+  return operationRoutes(document).map((route) => ({
+    ...route,
+    schema: withoutAnnotations(route.schema) as OperationRoute['schema'],
+    secured: requiresSecurity(document, route),
+  }));
+}
+
+/** An operation's own `security` overrides the document's; `[]` (or `[{}]`) means public. */
+export function requiresSecurity(document: OpenApiDocument, route: OperationRoute): boolean {
+  const operation = document.paths[route.path]?.[route.method.toLowerCase() as HttpMethod];
+  const security = (operation?.security ?? document.security ?? []) as Record<string, unknown>[];
+  return security.length > 0 && security.every((requirement) => Object.keys(requirement).length > 0);
+}
+
+// Keywords that say what a value means, not whether it is valid: validation does not need them.
+const annotations = new Set(['description', 'examples', 'example', 'title', '$comment']);
+// Keywords whose value maps names (not keywords) to schemas, and keywords whose value is data.
+const schemaMaps = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas']);
+const dataValues = new Set(['enum', 'const', 'default']);
+
+/** A copy of a JSON Schema without annotation keywords, at any depth. */
+export function withoutAnnotations(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutAnnotations);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const lean: Record<string, unknown> = {};
+  for (const [keyword, value] of Object.entries(schema)) {
+    if (annotations.has(keyword) && typeof value !== 'object') continue;
+    if (keyword === 'examples' || keyword === 'example') continue;
+    if (dataValues.has(keyword)) lean[keyword] = value;
+    else if (schemaMaps.has(keyword) && value !== null && typeof value === 'object') {
+      lean[keyword] = Object.fromEntries(
+        Object.entries(value).map(([name, subschema]) => [name, withoutAnnotations(subschema)]),
+      );
+    } else lean[keyword] = withoutAnnotations(value);
+  }
+  return lean;
 }

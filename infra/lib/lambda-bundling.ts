@@ -13,6 +13,10 @@
 const runtimeCompilerStub = decodeURIComponent(
   new URL('./bundle-stubs/fastify-runtime-compiler.cjs', import.meta.url).pathname,
 );
+// The environment's credentials in place of the SDK's default credential chain (see the file).
+const credentialsFromEnvironment = decodeURIComponent(
+  new URL('./bundle-stubs/credentials-from-environment.mjs', import.meta.url).pathname,
+);
 
 export const lambdaBundling = {
   target: 'node22',
@@ -34,6 +38,7 @@ export const lambdaBundling = {
     '@aws-crypto/client-node': '@aws-crypto/client-node/build/module/src/index.js',
     '@fastify/ajv-compiler': runtimeCompilerStub,
     '@fastify/fast-json-stringify-compiler': runtimeCompilerStub,
+    '@aws-sdk/credential-provider-node': credentialsFromEnvironment,
   } as Readonly<Record<string, string>>,
 } as const;
 

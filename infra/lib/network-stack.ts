@@ -22,7 +22,12 @@ import type { Construct } from 'constructs';
 import { acknowledge } from './compliance.js';
 import { encryptedLogGroup, LogsKey, operationalLogRetention } from './encrypted-logs.js';
 import type { ResourceNames } from './resource-names.js';
-import { forwarderVaultTableActions, orderTableActions, vaultTableActions } from './table-access.js';
+import {
+  forwarderVaultTableActions,
+  keyStoreReaderActions,
+  orderTableActions,
+  vaultTableActions,
+} from './table-access.js';
 import { executeApiEndpointStatements } from './tokenizer-access.js';
 import { roleArnFromName, type TokenizerClient } from './tokenizer-clients.js';
 import { tokenizerKmsActions } from './vault-key.js';
@@ -132,6 +137,15 @@ export class NetworkStack extends Stack {
     );
     dynamoDb.addToPolicy(
       new PolicyStatement({
+        sid: 'TokenizerReadsBranchKeys',
+        principals: [new StarPrincipal()],
+        actions: keyStoreReaderActions,
+        resources: [this.tableArn(names.keyStoreTable)],
+        conditions: { ArnEquals: { 'aws:PrincipalArn': tokenizerRoleArn } },
+      }),
+    );
+    dynamoDb.addToPolicy(
+      new PolicyStatement({
         sid: 'OrderServiceUsesTheOrderTable',
         principals: [new StarPrincipal()],
         actions: orderTableActions,
@@ -153,6 +167,15 @@ export class NetworkStack extends Stack {
           conditions: { ArnEquals: { 'aws:PrincipalArn': forwarderRoleArn } },
         }),
       );
+      dynamoDb.addToPolicy(
+        new PolicyStatement({
+          sid: 'ForwarderReadsBranchKeys',
+          principals: [new StarPrincipal()],
+          actions: keyStoreReaderActions,
+          resources: [this.tableArn(names.keyStoreTable)],
+          conditions: { ArnEquals: { 'aws:PrincipalArn': forwarderRoleArn } },
+        }),
+      );
       // In the egress subnets "anywhere" is the internet (through NAT): the connections' destinations and
       // Secrets Manager; DynamoDB still goes through the gateway endpoint. See docs/forwarding.md for
       // filtering this egress by domain.
@@ -163,9 +186,10 @@ export class NetworkStack extends Stack {
       );
     }
 
-    // KMS: only the tokenizer role, on this account's keys. The key is not named here: its ID is not known to
-    // this stack, and `kms:ResourceAliases` is documented for IAM policies, not endpoint policies. The vault
-    // key's own policy limits the role, the encryption context and the endpoint (aws:SourceVpce).
+    // KMS: only the tokenizer role, on this account's keys. The keys are not named here: their IDs are not known
+    // to this stack, and `kms:ResourceAliases` is documented for IAM policies, not endpoint policies. The vault
+    // key's and the branch key KMS key's own policies limit the role, the encryption context and the endpoint
+    // (aws:SourceVpce).
     this.kmsEndpoint = this.interfaceEndpoint('KmsEndpoint', InterfaceVpcEndpointAwsService.KMS, [
       this.tokenizerFunctionSecurityGroup,
       ...(this.forwarderSecurityGroup ? [this.forwarderSecurityGroup] : []),

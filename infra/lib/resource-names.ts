@@ -28,12 +28,20 @@ export class ResourceNames {
   get tokenVaultTable(): string {
     return `${this.prefix}-token-vault`;
   }
+  /** The branch key store (tokenizer-service/src/adapters/key-store-table.ts: BranchKeyStoreNode's schema). */
+  get keyStoreTable(): string {
+    return `${this.prefix}-branch-key-store`;
+  }
   get customerOrderTable(): string {
     return `${this.prefix}-customer-orders`;
   }
   /** Alias of the vault key (for operators; no policy matches it). */
   get vaultKeyAlias(): string {
     return `alias/${this.prefix}/token-vault`;
+  }
+  /** Alias of the branch key KMS key (for operators; no policy matches it). */
+  get branchKeyKmsKeyAlias(): string {
+    return `alias/${this.prefix}/branch-keys`;
   }
   get auditLogGroup(): string {
     return `/${this.prefix}/tokenizer/audit`;
@@ -48,6 +56,10 @@ export class ResourceNames {
   /** Administers the vault key (never uses it); assumed with MFA. */
   get vaultKeyAdministratorRole(): string {
     return `${this.prefix}-vault-key-admin-${Aws.REGION}`;
+  }
+  /** Creates, versions and shreds tenants' branch keys and re-encrypts the vault (tokenizer-admin); MFA. */
+  get tenantKeyAdministratorRole(): string {
+    return `${this.prefix}-tenant-key-admin-${Aws.REGION}`;
   }
   get auditForwarderRole(): string {
     return `${this.prefix}-audit-forwarder-${Aws.REGION}`;

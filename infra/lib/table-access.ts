@@ -37,3 +37,39 @@ export const orderTableActions = [
   'dynamodb:DeleteItem',
   'dynamodb:DescribeTable',
 ];
+
+/**
+ * What the tokenizer and the forwarder do with the key store table: BranchKeyStoreNode's getActiveBranchKey
+ * and getBranchKeyVersion read one item each with GetItem (`branch-key-id` + `type`). They never create,
+ * version or delete a branch key.
+ */
+export const keyStoreReaderActions = ['dynamodb:GetItem'];
+
+/**
+ * The key-administration role on the key store table (tokenizer-admin): createKey and versionKey write with
+ * TransactWriteItems (each Put authorized as PutItem) after a GetItem of the active item; shredding a tenant
+ * lists its items (Query on `branch-key-id`) and deletes them.
+ */
+export const keyStoreAdministrationActions = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DescribeTable',
+];
+
+/**
+ * The key-administration role on the vault table: tenant records and audit items (conditional puts and
+ * updates), the re-encryption pass (Scan of a tenant's items, conditional UpdateItem, and transactions that
+ * move a deterministic token's fingerprint entry: Put, Update, Delete and ConditionCheck each authorized
+ * under its own action).
+ */
+export const vaultTableAdministrationActions = [
+  'dynamodb:GetItem',
+  'dynamodb:Scan',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+];

@@ -7,7 +7,7 @@ import type { ForwardingConfig } from './forwarding-config.js';
 import { LambdaExecutionRole } from './lambda-execution-role.js';
 import type { ResourceNames } from './resource-names.js';
 import { type LambdaCodeMode, ServiceFunction } from './service-function.js';
-import { forwarderVaultTableActions } from './table-access.js';
+import { forwarderVaultTableActions, keyStoreReaderActions } from './table-access.js';
 
 /** Where the bundled connections file lands in the function (LAMBDA_TASK_ROOT). */
 export const bundledConnectionsFile = '/var/task/connections.json';
@@ -60,8 +60,8 @@ export class TokenizerForwarder extends Construct {
 }
 
 /**
- * The forwarder's execution role: read vault items and spend their uses, read the connections' secrets (by
- * ARN, those only), write the tokenizer's log group. KMS comes from the vault key's policy alone.
+ * The forwarder's execution role: read vault items and spend their uses, read branch keys, read the
+ * connections' secrets (by ARN, those only), write the tokenizer's log group. KMS comes from the vault key's policy alone.
  */
 export function forwarderExecutionRole(
   scope: Construct,
@@ -81,7 +81,18 @@ export function forwarderExecutionRole(
         }),
       ],
     }),
-    // No KMS statement: the vault key's policy names this role itself (see vault-key.ts).
+    new PolicyStatement({
+      sid: 'ReadBranchKeys',
+      actions: keyStoreReaderActions,
+      resources: [
+        Stack.of(scope).formatArn({
+          service: 'dynamodb',
+          resource: 'table',
+          resourceName: names.keyStoreTable,
+        }),
+      ],
+    }),
+    // No KMS statement: the keys' policies name this role themselves (vault-key.ts, key-store.ts).
   ];
   if (forwarding.secretArns.length > 0) {
     statements.push(

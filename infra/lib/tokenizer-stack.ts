@@ -2,20 +2,22 @@ import { vaultKeyAttribute, vaultTtlAttribute } from '@tokenization/tokenizer-se
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IInterfaceVpcEndpoint, ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { AuditTrail } from './audit-trail.js';
 import { encryptedLogGroup, LogsKey, operationalLogRetention } from './encrypted-logs.js';
 import type { ForwardingConfig } from './forwarding-config.js';
+import { KeyStore, keyStoreLogicalName } from './key-store.js';
 import { LambdaExecutionRole } from './lambda-execution-role.js';
 import { metricsNamespace, ServiceObservability } from './observability.js';
 import type { ResourceNames } from './resource-names.js';
 import { type LambdaCodeMode, ServiceFunction } from './service-function.js';
-import { vaultTableActions } from './table-access.js';
+import { keyStoreReaderActions, vaultTableActions } from './table-access.js';
+import { TenantKeyAdministratorRole } from './tenant-key-admin-role.js';
 import { authorizationPolicy, type TokenizerPrincipal } from './tokenizer-access.js';
 import { TokenizerApi } from './tokenizer-api.js';
 import { forwarderExecutionRole, TokenizerForwarder } from './tokenizer-forwarder.js';
-import { VaultKey } from './vault-key.js';
+import { VaultKey, vaultKeyAdministratorActions } from './vault-key.js';
 
 export interface TokenizerStackProps extends StackProps {
   readonly names: ResourceNames;
@@ -39,14 +41,18 @@ export interface TokenizerStackProps extends StackProps {
 }
 
 /**
- * The security team's stack: the vault key, the vault table, the tokenizer function, its private API and
- * its audit trail. Nothing here is reachable from the application stack except the API's routes its role
+ * The security team's stack: the vault key, the vault table, the branch key store and its KMS key, the
+ * tenant key administrator role, the tokenizer function, its private API and its audit trail. Nothing here is reachable from the application stack except the API's routes its role
  * is listed for.
  */
 export class TokenizerStack extends Stack {
   readonly api: TokenizerApi;
   readonly vaultTable: Table;
   readonly vaultKey: VaultKey;
+  /** The branch key store (table and KMS key) of the hierarchical keyring. */
+  readonly keyStore: KeyStore;
+  /** Runs tokenizer-admin: tenants' branch keys and re-encryption (MFA). */
+  readonly tenantKeyAdministratorRole: TenantKeyAdministratorRole;
   readonly tokenizerRole: LambdaExecutionRole;
   readonly tokenizer: ServiceFunction;
   /** The forward operation's function, only when connections are configured. */
@@ -65,7 +71,18 @@ export class TokenizerStack extends Stack {
       retention: operationalLogRetention,
     });
 
-    // Made before the vault key, whose policy names it.
+    const vaultTableArn = Stack.of(this).formatArn({
+      service: 'dynamodb',
+      resource: 'table',
+      resourceName: names.tokenVaultTable,
+    });
+    const keyStoreTableArn = Stack.of(this).formatArn({
+      service: 'dynamodb',
+      resource: 'table',
+      resourceName: names.keyStoreTable,
+    });
+
+    // Made before the keys, whose policies name them.
     const forwarderRole =
       props.forwarding &&
       forwarderExecutionRole(this, 'ForwarderRole', {
@@ -82,16 +99,29 @@ export class TokenizerStack extends Stack {
         new PolicyStatement({
           sid: 'UseTheVaultTable',
           actions: vaultTableActions,
-          resources: [
-            Stack.of(this).formatArn({
-              service: 'dynamodb',
-              resource: 'table',
-              resourceName: names.tokenVaultTable,
-            }),
-          ],
+          resources: [vaultTableArn],
         }),
-        // No KMS statement: the vault key's policy names this role itself (see vault-key.ts).
+        new PolicyStatement({
+          sid: 'ReadBranchKeys',
+          actions: keyStoreReaderActions,
+          resources: [keyStoreTableArn],
+        }),
+        // No KMS statement: the keys' policies name this role themselves (vault-key.ts, key-store.ts).
       ],
+    });
+    this.tenantKeyAdministratorRole = new TenantKeyAdministratorRole(this, 'TenantKeyAdministrator', {
+      roleName: names.tenantKeyAdministratorRole,
+      keyStoreTableArn,
+      vaultTableArn,
+    });
+    this.keyStore = new KeyStore(this, 'KeyStore', {
+      tableName: names.keyStoreTable,
+      alias: names.branchKeyKmsKeyAlias,
+      tokenizerRole: this.tokenizerRole.role,
+      forwarderRole: forwarderRole?.role,
+      tenantKeyAdministratorRole: this.tenantKeyAdministratorRole.role,
+      kmsVpcEndpointId: props.kmsEndpoint.vpcEndpointId,
+      keyAdministratorRoleName: names.vaultKeyAdministratorRole,
     });
 
     this.vaultKey = new VaultKey(this, 'VaultKey', {
@@ -101,6 +131,15 @@ export class TokenizerStack extends Stack {
       vaultTableName: names.tokenVaultTable,
       kmsVpcEndpointId: props.kmsEndpoint.vpcEndpointId,
       administratorRoleName: names.vaultKeyAdministratorRole,
+      tenantKeyAdministratorRole: this.tenantKeyAdministratorRole.role,
+    });
+    // The branch key's policy names the key-administration role; its IAM policy must name the key too.
+    new ManagedPolicy(this, 'BranchKeyAdministrationPolicy', {
+      description: 'Administration of the branch key KMS key, without any cryptographic use',
+      roles: [this.vaultKey.administratorRole],
+      statements: [
+        new PolicyStatement({ actions: vaultKeyAdministratorActions, resources: [this.keyStore.key.keyArn] }),
+      ],
     });
 
     this.vaultTable = new Table(this, 'VaultTable', {
@@ -118,6 +157,9 @@ export class TokenizerStack extends Stack {
     const tokenizerEnvironment = {
       TOKEN_VAULT_TABLE_NAME: this.vaultTable.tableName,
       KMS_KEY_ARN: this.vaultKey.key.keyArn,
+      KEY_STORE_TABLE_NAME: this.keyStore.table.tableName,
+      BRANCH_KEY_KMS_KEY_ARN: this.keyStore.key.keyArn,
+      KEY_STORE_LOGICAL_NAME: keyStoreLogicalName,
       LOG_LEVEL: props.logLevel,
       AUTHORIZATION_POLICY: this.toJsonString(authorizationPolicy(props.principals)),
       DETERMINISTIC_TOKENIZATIONS_PER_MINUTE: String(props.deterministicTokenizationsPerMinute),
@@ -196,5 +238,11 @@ export class TokenizerStack extends Stack {
     new CfnOutput(this, 'TokenVaultTableName', { value: this.vaultTable.tableName });
     new CfnOutput(this, 'TokenVaultKeyArn', { value: this.vaultKey.key.keyArn });
     new CfnOutput(this, 'AuditLogGroupName', { value: names.auditLogGroup });
+    new CfnOutput(this, 'KeyStoreTableName', { value: this.keyStore.table.tableName });
+    new CfnOutput(this, 'BranchKeyKmsKeyArn', { value: this.keyStore.key.keyArn });
+    new CfnOutput(this, 'TenantKeyAdministratorRoleArn', {
+      description: 'Assume with MFA to run tokenizer-admin (docs/key-administration.md)',
+      value: this.tenantKeyAdministratorRole.role.roleArn,
+    });
   }
 }

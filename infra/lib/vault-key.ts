@@ -27,6 +27,11 @@ export interface VaultKeyProps {
   readonly kmsVpcEndpointId: string;
   /** Fixed name of the key-administration role created here (the key policy names its ARN). */
   readonly administratorRoleName: string;
+  /**
+   * The tenant key administrator (tenant-key-admin-role.ts): Decrypt only, for the items written before
+   * branch keys, which the re-encryption moves to them; and the vault table through DynamoDB.
+   */
+  readonly tenantKeyAdministratorRole: IPrincipal;
 }
 
 /** What the key-administration role may do on the vault key: administer it, never use it. */
@@ -83,7 +88,9 @@ const vaultValuePurpose = 'token-vault';
  *   for the vault table only: that unlocks the table's storage, not the values, which remain Encryption
  *   SDK ciphertexts that only the direct statement can open;
  * - when forwarding is configured, the forwarder role (tokenizer code too, in the egress subnets) may only
- *   decrypt vault values (`purpose` token-vault), through the same endpoint, and use the table through DynamoDB.
+ *   decrypt vault values (`purpose` token-vault), through the same endpoint, and use the table through DynamoDB;
+ * - the tenant key administrator (MFA) may only Decrypt, with the tokenizer's encryption contexts: the
+ *   re-encryption reads the items written before branch keys (and their fingerprint key) to move them.
  */
 export class VaultKey extends Construct {
   readonly key: Key;
@@ -136,9 +143,23 @@ export class VaultKey extends Construct {
               }),
             ]
           : []),
+        new PolicyStatement({
+          sid: 'TenantKeyAdministratorDecryptsLegacyItems',
+          principals: [props.tenantKeyAdministratorRole],
+          actions: ['kms:Decrypt'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'kms:EncryptionContext:purpose': tokenizerEncryptionContextPurposes },
+            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['purpose', 'tenant'] },
+          },
+        }),
         ...dynamoDbTableEncryption({
           tableName: props.vaultTableName,
-          principals: [props.tokenizerRole, ...(props.forwarderRole ? [props.forwarderRole] : [])],
+          principals: [
+            props.tokenizerRole,
+            ...(props.forwarderRole ? [props.forwarderRole] : []),
+            props.tenantKeyAdministratorRole,
+          ],
         }),
       ],
     });
@@ -171,7 +192,7 @@ export class VaultKey extends Construct {
 }
 
 /** The CDK bootstrap's CloudFormation execution role, which creates and updates the key. */
-function cloudFormationExecutionRole(stack: Stack): string[] {
+export function cloudFormationExecutionRole(stack: Stack): string[] {
   const synthesizer = stack.synthesizer;
   if (!(synthesizer instanceof DefaultStackSynthesizer)) return [];
   // `arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-<qualifier>-cfn-exec-role-…`: Fn::Sub fills it.

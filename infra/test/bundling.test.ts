@@ -80,6 +80,8 @@ t.test(
         AWS_SECRET_ACCESS_KEY: 'bundling-test',
         TOKEN_VAULT_TABLE_NAME: 'tokenization-token-vault',
         KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        KEY_STORE_TABLE_NAME: 'tokenization-branch-key-store',
+        BRANCH_KEY_KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:123456789012:key/5678abcd-12ab-34cd-56ef-1234567890ab',
         LOG_LEVEL: 'silent',
         AUTHORIZATION_POLICY: JSON.stringify({
           principals: [{ arn: role, tenant: 'orders', permissions: ['tokenize', 'detokenize'] }],

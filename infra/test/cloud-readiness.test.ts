@@ -144,16 +144,19 @@ t.test('5. the vault key is administered by a dedicated role that cannot use it'
     JSON.stringify(p.Properties?.Roles).includes(roleId),
   );
   const statements = policies.flatMap(([, p]) => statementsOf(p.Properties?.PolicyDocument));
-  t.same(statements.flatMap((s) => list(s.Action)).sort(), [...vaultKeyAdministratorActions].sort());
+  for (const statement of statements) {
+    t.same(list(statement.Action).sort(), [...vaultKeyAdministratorActions].sort());
+  }
   t.notOk(
     statements.some((s) => list(s.Action).some((a) => cryptoActions.test(a))),
     'no cryptographic use',
   );
   const keyId = idOf(defaults.stacks.tokenizer, vaultKey.key);
+  const branchKeyId = idOf(defaults.stacks.tokenizer, defaults.stacks.tokenizer.keyStore.key);
   t.same(
-    statements.map((s) => render(s.Resource)),
-    [`\${${keyId}.Arn}`],
-    'on the vault key only',
+    statements.map((s) => render(s.Resource)).sort(),
+    [`\${${keyId}.Arn}`, `\${${branchKeyId}.Arn}`].sort(),
+    'on the vault key and the branch key KMS key only',
   );
 });
 

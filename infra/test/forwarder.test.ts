@@ -246,12 +246,15 @@ t.test('the forwarder role holds only what forwarding needs', async (t) => {
   t.same(Object.keys(bySid).sort(), [
     'ManageVpcNetworkInterfaces',
     'ReadAndSpendVaultItems',
+    'ReadBranchKeys',
     'ReadConnectionSecrets',
     'WriteOwnLogs',
     'WriteTraces',
   ]);
   t.same(list(bySid.ReadAndSpendVaultItems?.Action).sort(), [...forwarderVaultTableActions].sort());
   t.match(renderString(bySid.ReadAndSpendVaultItems?.Resource), /:table\/tokenization-token-vault$/);
+  t.same(list(bySid.ReadBranchKeys?.Action), ['dynamodb:GetItem'], 'branch keys: GetItem only');
+  t.match(renderString(bySid.ReadBranchKeys?.Resource), /:table\/tokenization-branch-key-store$/);
   t.same(list(bySid.ReadConnectionSecrets?.Action), ['secretsmanager:GetSecretValue']);
   t.same(list(bySid.ReadConnectionSecrets?.Resource).sort(), [secretArn, otherSecretArn].sort(), 'exactly');
   t.notOk(
@@ -303,10 +306,14 @@ t.test('the vault key lets the forwarder decrypt vault values only, through the 
     withForwarder.stacks.tokenizer,
     withForwarder.stacks.tokenizer.tokenizerRole.role,
   );
+  const tenantKeyAdministrator = logicalId(
+    withForwarder.stacks.tokenizer,
+    withForwarder.stacks.tokenizer.tenantKeyAdministratorRole.role,
+  );
   t.same(
     [...new Set(users)].sort(),
-    [forwarderArn, `\${${tokenizerRole}.Arn}`].sort(),
-    "only the tokenizer's roles",
+    [forwarderArn, `\${${tokenizerRole}.Arn}`, `\${${tenantKeyAdministrator}.Arn}`].sort(),
+    "only the tokenizer's roles and the tenant key administrator (legacy items: test/key-store.test.ts)",
   );
 });
 
@@ -318,9 +325,16 @@ t.test('the VPC endpoints admit the forwarder for forwarding only', async (t) =>
   t.equal(kms.length, 1);
   t.same(list(kms[0]?.Action), ['kms:Decrypt']);
   const dynamoDb = forwarderStatements('dynamodb');
-  t.equal(dynamoDb.length, 1);
-  t.same(list(dynamoDb[0]?.Action).sort(), [...forwarderVaultTableActions].sort());
-  t.match(renderString(dynamoDb[0]?.Resource), /:table\/tokenization-token-vault$/);
+  t.same(dynamoDb.map((s) => s.Sid).sort(), [
+    'ForwarderReadsAndSpendsVaultItems',
+    'ForwarderReadsBranchKeys',
+  ]);
+  const vault = dynamoDb.find((s) => s.Sid === 'ForwarderReadsAndSpendsVaultItems');
+  t.same(list(vault?.Action).sort(), [...forwarderVaultTableActions].sort());
+  t.match(renderString(vault?.Resource), /:table\/tokenization-token-vault$/);
+  const branchKeys = dynamoDb.find((s) => s.Sid === 'ForwarderReadsBranchKeys');
+  t.same(list(branchKeys?.Action), ['dynamodb:GetItem']);
+  t.match(renderString(branchKeys?.Resource), /:table\/tokenization-branch-key-store$/);
   // The tokenizer's callers reach the API through execute-api; the forwarder is not one of them.
   t.equal(forwarderStatements('execute-api').length, 0);
   // The DynamoDB gateway endpoint serves the egress subnets too, so vault reads stay off the NAT.

@@ -69,7 +69,10 @@ t.test('function environments use the names the services read', async (t) => {
   const tokenizerEnv = environment(tokenizer, 'TokenizerFunction');
   t.same(Object.keys(tokenizerEnv).sort(), [
     'AUTHORIZATION_POLICY',
+    'BRANCH_KEY_KMS_KEY_ARN',
     'DETERMINISTIC_TOKENIZATIONS_PER_MINUTE',
+    'KEY_STORE_LOGICAL_NAME',
+    'KEY_STORE_TABLE_NAME',
     'KMS_KEY_ARN',
     'LOG_LEVEL',
     'METRICS_NAMESPACE',
@@ -107,8 +110,9 @@ t.test('KMS keys rotate and survive stack deletion', async (t) => {
       t.equal(key.Properties?.PendingWindowInDays, 30);
     }
   }
-  t.equal(keys, 5, 'vault, order table, and one logs key per stack');
+  t.equal(keys, 6, 'vault, branch keys, order table, and one logs key per stack');
   tokenizer.hasResourceProperties('AWS::KMS::Alias', { AliasName: names.vaultKeyAlias });
+  tokenizer.hasResourceProperties('AWS::KMS::Alias', { AliasName: names.branchKeyKmsKeyAlias });
 });
 
 t.test('tables: point-in-time recovery, deletion protection, TTL, retained', async (t) => {

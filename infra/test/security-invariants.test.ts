@@ -39,6 +39,10 @@ function logicalId(
 }
 
 const tokenizerRoleId = logicalId(stacks.tokenizer, stacks.tokenizer.tokenizerRole.role);
+const tenantKeyAdministratorId = logicalId(
+  stacks.tokenizer,
+  stacks.tokenizer.tenantKeyAdministratorRole.role,
+);
 const vaultKeyId = logicalId(stacks.tokenizer, stacks.tokenizer.vaultKey.key);
 const orderRoleId = logicalId(stacks.application, stacks.application.orderRole.role);
 const executeApiEndpointId = logicalId(stacks.network, stacks.network.executeApiEndpoint);
@@ -192,7 +196,7 @@ t.test(
   },
 );
 
-t.test('only the tokenizer role can use the vault key', async (t) => {
+t.test('only the tokenizer role can use the vault key (the tenant key administrator decrypts)', async (t) => {
   const [, key] = only(
     resourcesOf(tokenizer, 'AWS::KMS::Key').filter(([id]) => id === vaultKeyId),
     'vault key',
@@ -208,6 +212,12 @@ t.test('only the tokenizer role can use the vault key', async (t) => {
     const equals = statement.Condition?.StringEquals ?? {};
     if (principals.every((p) => p === tokenizerRole)) {
       t.ok(equals['aws:SourceVpce'], `${statement.Sid}: the tokenizer, through the KMS endpoint only`);
+      continue;
+    }
+    if (principals.every((p) => p === `\${${tenantKeyAdministratorId}.Arn}`) && !equals['kms:ViaService']) {
+      // The re-encryption reads the items written before branch keys: Decrypt, the tokenizer's contexts.
+      t.same(list(statement.Action), ['kms:Decrypt'], `${statement.Sid}: the administrator only decrypts`);
+      t.same(equals['kms:EncryptionContext:purpose'], ['token-vault', 'token-fingerprint']);
       continue;
     }
     // Anyone else (the account's IAM principals that create or restore the table): through DynamoDB only,

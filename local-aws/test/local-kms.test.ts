@@ -331,12 +331,43 @@ t.test('keyMaterialFile keeps ciphertexts decryptable across restarts', async (t
   await first.close();
   t.equal((await stat(keyMaterialFile)).mode & 0o777, 0o600);
 
-  const second = await start(t, { keyMaterialFile, keys: 3 });
-  t.same(second.keys, first.keys, 'the file wins over the keys option');
+  const second = await start(t, { keyMaterialFile, keys: 1 });
+  t.same(second.keys, first.keys, 'the keys of the file');
   const decrypted = await new KMSClient(clientConfig(second)).send(
     new DecryptCommand({ CiphertextBlob, EncryptionContext: context }),
   );
   t.same(Buffer.from(decrypted.Plaintext ?? []), Buffer.from(Plaintext ?? []));
+});
+
+t.test('keyMaterialFile keeps its keys and gains the ones a later start asks for', async (t) => {
+  const keyMaterialFile = join(t.testdir(), 'kms-keys.json');
+  const first = await startLocalKms({ keyMaterialFile });
+  const { CiphertextBlob, Plaintext } = await new KMSClient(clientConfig(first)).send(
+    new GenerateDataKeyCommand({ KeyId: first.keyArn, KeySpec: 'AES_256', EncryptionContext: context }),
+  );
+  await first.close();
+
+  const second = await startLocalKms({ keyMaterialFile, keys: 2 });
+  t.teardown(() => second.close().catch(() => {})); // closed below already when nothing failed
+  t.equal(second.keys.length, 2, 'a second key added');
+  t.same(second.keys[0], first.keys[0], 'the first key kept');
+  t.equal(second.keys[1]?.alias, 'alias/local-2');
+  const decrypted = await new KMSClient(clientConfig(second)).send(
+    new DecryptCommand({ CiphertextBlob, EncryptionContext: context }),
+  );
+  t.same(Buffer.from(decrypted.Plaintext ?? []), Buffer.from(Plaintext ?? []), 'its material unchanged');
+  const wrapped = await new KMSClient(clientConfig(second)).send(
+    new GenerateDataKeyCommand({ KeyId: second.keys[1]?.arn, KeySpec: 'AES_256' }),
+  );
+  await second.close();
+  t.equal((await stat(keyMaterialFile)).mode & 0o777, 0o600);
+
+  const third = await start(t, { keyMaterialFile, keys: 2 });
+  t.same(third.keys, second.keys, 'the grown file is read back as it is');
+  const again = await new KMSClient(clientConfig(third)).send(
+    new DecryptCommand({ CiphertextBlob: wrapped.CiphertextBlob }),
+  );
+  t.same(Buffer.from(again.Plaintext ?? []), Buffer.from(wrapped.Plaintext ?? []), 'the added key persisted');
 });
 
 t.test('the AWS Encryption SDK KMS keyring works against it', async (t) => {

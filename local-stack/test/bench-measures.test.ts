@@ -1,5 +1,6 @@
 // The benchmark's pure parts: percentiles, option parsing and pro-rated request counting (no timing here).
 import t from 'tap';
+import { roundRobin } from '../src/bench/load-generator.js';
 import { BenchUsageError, parseBenchOptions, scenarioNames } from '../src/bench/options.js';
 import { overlapShare } from '../src/bench/runner.js';
 import { median, percentile, summarize } from '../src/bench/stats.js';
@@ -32,6 +33,16 @@ t.test('a request counts for the share of its duration inside the window', async
 });
 
 const paths = { cwd: '/home/dev/repo', defaultOut: '/repo/bench-results' };
+
+t.test('round robin: each request goes to the next caller, whichever worker sends it', async (t) => {
+  const sent: string[] = [];
+  const caller = (name: string) => async (worker: number) => void sent.push(`${name}:${worker}`);
+  const operation = roundRobin([caller('bench'), caller('bench-2'), caller('bench-3')]);
+  for (let i = 0; i < 4; i++) await operation(0);
+  await Promise.all([operation(1), operation(2)]);
+  t.same(sent, ['bench:0', 'bench-2:0', 'bench-3:0', 'bench:0', 'bench-2:1', 'bench-3:2']);
+  t.throws(() => roundRobin([]));
+});
 
 t.test('options: documented defaults', async (t) => {
   const options = parseBenchOptions([], paths);

@@ -58,10 +58,10 @@ function run(
 const runs = [
   run('dynamodb-put', 'floor', 16, 500),
   run('aes-256-gcm', 'floor', 16, 40_000),
-  run('detokenize-batch', 'service', 16, 2000),
+  run('detokenize-batch', 'service', 16, 2000, { tenants: 3 }),
   run('tokenize', 'sample', 16, 50, { kmsCallsPer1000: 1000, kmsCalls: { GenerateDataKey: 150 } }),
-  run('tokenize', 'service', 16, 400),
-  run('tokenize', 'service', 1, 150),
+  run('tokenize', 'service', 16, 400, { tenants: 3 }),
+  run('tokenize', 'service', 1, 150, { tenants: 3 }),
 ];
 
 t.test(
@@ -229,6 +229,8 @@ t.test("targets: the issue's table, each met, missed or not measured with its ra
   t.equal(byTarget('order-service cold start')?.met, true);
   t.equal(byTarget('tokenizer Lambda bundle')?.met, true, '900,000 bytes ≤ 1,000,000');
   t.equal(byTarget('1,000 tokenizations')?.met, true, '1 call for the loop and HTTP items');
+  t.match(byTarget('1,000 tokenizations')?.target, /at least 3 tenants/);
+  t.match(byTarget('1,000 tokenizations')?.measured, /round robin over 3 tenants$/);
   t.equal(byTarget('1,000 detokenizations')?.met, true);
   t.equal(byTarget('load generator')?.met, true, '100 µs of 1,500 per request');
 
@@ -238,6 +240,23 @@ t.test("targets: the issue's table, each met, missed or not measured with its ra
     empty.every((verdict) => verdict.met === null && verdict.measured === 'not measured'),
     'and each says so',
   );
+});
+
+t.test('the KMS verdicts are missed when the HTTP runs went to fewer than 3 tenants', async (t) => {
+  const oneTenant = runs.map((entry) => (entry.variant === 'service' ? { ...entry, tenants: 1 } : entry));
+  const verdicts = evaluateTargets({ runs: oneTenant, lambdaLoop });
+  for (const what of ['1,000 tokenizations', '1,000 detokenizations']) {
+    const verdict = verdicts.find((candidate) => candidate.target.includes(what));
+    t.equal(verdict?.met, false, `${what}: within the limit, but with one tenant`);
+    t.match(verdict?.measured, /over 1 tenant \(fewer than 3\)/);
+  }
+  const tooMany = runs.map((entry) =>
+    entry.variant === 'service' ? { ...entry, tenants: 3, kmsCalls: { Decrypt: 2000 } } : entry,
+  );
+  const calls = evaluateTargets({ runs: tooMany }).find((verdict) =>
+    verdict.target.includes('tokenizations'),
+  );
+  t.equal(calls?.met, false, 'three tenants, but over the limit');
 });
 
 t.test(

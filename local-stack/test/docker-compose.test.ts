@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { DeleteTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
@@ -12,6 +12,7 @@ import {
   configVariables as orderVariables,
 } from '@tokenization/order-service/config';
 import { orderTableDefinition, orderTimeToLiveAttribute } from '@tokenization/order-service/order-table';
+import { keyStoreTableDefinition } from '@tokenization/tokenizer-service/adapters/key-store-table';
 import {
   loadConfig as loadTokenizerConfig,
   configVariables as tokenizerVariables,
@@ -31,9 +32,11 @@ interface ComposeFile {
     {
       environment?: Record<string, string>;
       build?: { dockerfile?: string; args?: Record<string, string> };
+      entrypoint?: string[];
       volumes?: string[];
       network_mode?: string;
       ports?: string[];
+      depends_on?: Record<string, { condition: string }>;
     }
   >;
 }
@@ -121,6 +124,84 @@ t.test(
 
 const initScript = `${repositoryRoot}local-stack/compose/init.sh`;
 const orderTableFile = `${repositoryRoot}local-stack/compose/order-table.json`;
+const keyStoreTableFile = `${repositoryRoot}local-stack/compose/key-store-table.json`;
+const onboardingScript = `${repositoryRoot}local-stack/compose/onboard-tenants.sh`;
+
+/** The key ids of kms-seed.yaml (nsmithuk/local-kms's seed format). */
+async function seededKeyIds(): Promise<string[]> {
+  const seed = parse(await readFile(`${repositoryRoot}local-stack/compose/kms-seed.yaml`, 'utf8')) as {
+    Keys: { Symmetric: { Aes: { Metadata: { KeyId: string }; BackingKeys: string[] }[] } };
+  };
+  return seed.Keys.Symmetric.Aes.map((key) => key.Metadata.KeyId);
+}
+
+t.test('the key store: its table made by init, its KMS key seeded, read by the tokenizer', async (t) => {
+  const compose = parse(await readFile(composeFile, 'utf8'), { merge: true }) as ComposeFile;
+  const init = compose.services.init;
+  const tokenizer = compose.services.tokenizer?.environment ?? {};
+  const tableName = init?.environment?.KEY_STORE_TABLE_NAME ?? '';
+  t.equal(tableName, tokenizer.KEY_STORE_TABLE_NAME, 'init makes the table the tokenizer reads');
+  t.ok(
+    init?.volumes?.includes('./local-stack/compose/key-store-table.json:/init/key-store-table.json:ro'),
+    'the definition is mounted beside init.sh',
+  );
+  t.same(
+    JSON.parse(await readFile(keyStoreTableFile, 'utf8')),
+    keyStoreTableDefinition(tableName),
+    'key-store-table.json is key-store-table.ts',
+  );
+  t.match(
+    await readFile(initScript, 'utf8'),
+    /create_from "\$KEY_STORE_TABLE_NAME" "\$here\/key-store-table.json"/,
+  );
+  const keyIdOf = (arn = '') => arn.split(':key/')[1];
+  const seeded = await seededKeyIds();
+  t.ok(seeded.includes(keyIdOf(tokenizer.KMS_KEY_ARN) ?? ''), 'the vault key is seeded');
+  t.ok(seeded.includes(keyIdOf(tokenizer.BRANCH_KEY_KMS_KEY_ARN) ?? ''), 'the branch key KMS key is seeded');
+  t.not(tokenizer.BRANCH_KEY_KMS_KEY_ARN, tokenizer.KMS_KEY_ARN, 'a key of its own');
+});
+
+t.test('the tenants step onboards with the admin CLI, after init and before the tokenizer', async (t) => {
+  const compose = parse(await readFile(composeFile, 'utf8'), { merge: true }) as ComposeFile;
+  const tenants = compose.services.tenants;
+  const args = tenants?.build?.args ?? {};
+  t.equal(args.SERVICE, 'tokenizer-service', "built from the tokenizer's workspace");
+  await t.resolves(
+    access(`${repositoryRoot}${args.SERVICE}/${args.ENTRY}`),
+    `its entry ${args.ENTRY} exists`,
+  );
+  t.match(args.ENTRY, /^src\/admin\//, 'the admin CLI');
+  t.same(tenants?.depends_on?.init, { condition: 'service_completed_successfully' }, 'after the tables');
+  t.same(
+    compose.services.tokenizer?.depends_on?.tenants,
+    { condition: 'service_completed_successfully' },
+    'the tokenizer starts once the tenants exist',
+  );
+  const environment = tenants?.environment ?? {};
+  const tokenizer = compose.services.tokenizer?.environment ?? {};
+  for (const name of [
+    'AWS_REGION',
+    'TOKEN_VAULT_TABLE_NAME',
+    'KMS_KEY_ARN',
+    'KEY_STORE_TABLE_NAME',
+    'BRANCH_KEY_KMS_KEY_ARN',
+    'KEY_STORE_LOGICAL_NAME',
+    'DYNAMODB_ENDPOINT',
+    'KMS_ENDPOINT',
+  ])
+    t.equal(environment[name], tokenizer[name], `${name} is the tokenizer's`);
+  t.same(tenants?.entrypoint, ['/bin/sh', '/init/onboard-tenants.sh']);
+  t.ok(tenants?.volumes?.includes('./local-stack/compose/onboard-tenants.sh:/init/onboard-tenants.sh:ro'));
+  const policyFile = environment.POLICY_FILE ?? '';
+  t.ok(
+    tenants?.volumes?.some(
+      (volume) => volume === `./local-aws/config:${policyFile.replace(/\/[^/]+$/, '')}:ro`,
+    ),
+    'the local policy is mounted where POLICY_FILE points',
+  );
+  t.equal(policyFile.split('/').pop(), 'authorization-policy.json');
+  t.match(await readFile(onboardingScript, 'utf8'), /tenants create "\$tenant"/);
+});
 
 t.test('the init container creates the order table the service defines, keyed by owner', async (t) => {
   const compose = parse(await readFile(composeFile, 'utf8'), { merge: true }) as ComposeFile;
@@ -150,10 +231,14 @@ const awsCliInstalled = await promisify(execFile)('aws', ['--version']).then(
 
 // The init container runs the AWS CLI; a developer machine or CI may not have it.
 t.test(
-  'init.sh run against DynamoDB Local: the order table has the key order-table.ts defines',
+  'init.sh run against DynamoDB Local: the order and key store tables have the keys their modules define',
   { skip: awsCliInstalled ? false : 'the AWS CLI is not installed' },
   async (t) => {
-    const tables = { vault: uniqueTableName('compose-vault'), orders: uniqueTableName('compose-orders') };
+    const tables = {
+      vault: uniqueTableName('compose-vault'),
+      orders: uniqueTableName('compose-orders'),
+      keyStore: uniqueTableName('compose-key-store'),
+    };
     const dynamoDb = testDynamoDbClient();
     t.teardown(async () => {
       for (const TableName of Object.values(tables)) {
@@ -171,12 +256,14 @@ t.test(
       AWS_DEFAULT_REGION: 'us-east-1',
       TOKEN_VAULT_TABLE_NAME: tables.vault,
       ORDER_TABLE_NAME: tables.orders,
+      KEY_STORE_TABLE_NAME: tables.keyStore,
     };
     await promisify(execFile)('sh', [initScript], { env });
-    const { Table } = await dynamoDb.send(new DescribeTableCommand({ TableName: tables.orders }));
-    const expected = orderTableDefinition(tables.orders);
-    t.same(Table?.KeySchema, expected.KeySchema);
-    t.same(Table?.AttributeDefinitions, expected.AttributeDefinitions);
+    for (const expected of [orderTableDefinition(tables.orders), keyStoreTableDefinition(tables.keyStore)]) {
+      const { Table } = await dynamoDb.send(new DescribeTableCommand({ TableName: expected.TableName }));
+      t.same(Table?.KeySchema, expected.KeySchema, `${expected.TableName}: its key`);
+      t.same(Table?.AttributeDefinitions, expected.AttributeDefinitions);
+    }
     await t.resolves(promisify(execFile)('sh', [initScript], { env }), 'a second run leaves the tables be');
   },
 );

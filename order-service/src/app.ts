@@ -1,4 +1,4 @@
-import { orderDocument } from '@tokenization/contracts/order-document';
+import { orderRoutes } from '@tokenization/contracts/order-routes';
 import {
   type ContractAppOptions,
   createContractApp,
@@ -61,7 +61,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
       ? {}
       : { reservationLeaseSeconds: deps.reservationLeaseSeconds }),
   });
-  registerOperations(app, orderDocument, orderHandlers(orders), {
+  registerOperations(app, orderRoutes, orderHandlers(orders), {
     authenticate: authenticationHook(deps.authenticate),
   });
   return app;

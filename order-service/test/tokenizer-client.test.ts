@@ -284,6 +284,32 @@ t.test('verify: match or no match, compared by the tokenizer; sent once; locked 
   });
 });
 
+t.test(
+  "the tokenizer refusing this service's tenant: the tokenizer unavailable, on every call",
+  async (t) => {
+    const server = await startScriptedServer(t);
+    const { tokenizer, payments } = client(server.url, { maxAttempts: 1 });
+    const calls = {
+      tokenize: () => tokenizer.tokenize('4111111111111111'),
+      verify: () => tokenizer.verify(token, '4111111111111111'),
+      deleteToken: () => tokenizer.deleteToken(token),
+      charge: () => payments.charge(chargeRequest),
+    };
+    for (const [slug, status] of [
+      ['tenant-not-onboarded', 403],
+      ['tenant-suspended', 403],
+      ['tenant-shredded', 410],
+    ] as const) {
+      for (const [name, call] of Object.entries(calls)) {
+        server.answer(problem(slug, status));
+        const error = await call().catch((error: unknown) => error);
+        t.match(error, { name: 'DependencyUnavailableError', dependency: 'tokenizer' }, `${slug}: ${name}`);
+        t.match((error as Error).cause, { type: `urn:tokenization:problem:${slug}` }, 'the cause names why');
+      }
+    }
+  },
+);
+
 t.test('deleteToken: 204 and 404 (already gone) both succeed', async (t) => {
   const server = await startScriptedServer(t);
   server.answer({ status: 204 }, { status: 404 }, { status: 400 });

@@ -6,10 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import ValidatorSelector from '@fastify/ajv-compiler';
-import { type JsonSchema, operationRoutes } from '@tokenization/contracts/operations';
-import { orderDocument } from '@tokenization/contracts/order-document';
+import type { JsonSchema } from '@tokenization/contracts/operations';
+import { orderRoutes } from '@tokenization/contracts/order-routes';
 import { arbitraryFor, mutationsOf } from '@tokenization/contracts/testing/schema-arbitrary';
-import { tokenizerDocument } from '@tokenization/contracts/tokenizer-document';
+import { tokenizerRoutes } from '@tokenization/contracts/tokenizer-routes';
 import { Ajv } from 'ajv';
 import { envSchema } from 'env-schema';
 import fc from 'fast-check';
@@ -92,9 +92,9 @@ function compare(
   return { accepted, rejected };
 }
 
-for (const [dir, document] of [
-  ['tokenizer-service', tokenizerDocument],
-  ['order-service', orderDocument],
+for (const [dir, routes] of [
+  ['tokenizer-service', tokenizerRoutes],
+  ['order-service', orderRoutes],
 ] as const) {
   t.test(`${dir}: the generated route validators judge as Fastify's run-time Ajv compiler`, async (t) => {
     // Fastify's default compiler (what createContractApp uses without `compilers`), keeping what it compiles.
@@ -117,8 +117,8 @@ for (const [dir, document] of [
         },
       },
     });
-    const handlers = Object.fromEntries(operationRoutes(document).map((r) => [r.operationId, () => {}]));
-    registerOperations(app, document, handlers as OperationHandlers<Record<string, unknown>>);
+    const handlers = Object.fromEntries(routes.map((r) => [r.operationId, () => {}]));
+    registerOperations(app, routes, handlers as OperationHandlers<Record<string, unknown>>);
     await app.ready();
     await app.close();
 
@@ -154,6 +154,8 @@ t.test('the generated environment validators judge as env-schema', async (t) => 
         AWS_REGION: 'eu-west-1',
         TOKEN_VAULT_TABLE_NAME: 'vault',
         KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:123456789012:key/abc-123',
+        KEY_STORE_TABLE_NAME: 'branch-keys',
+        BRANCH_KEY_KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:123456789012:key/def-456',
         AUTHORIZATION_POLICY: '{}',
       },
     },

@@ -1,11 +1,7 @@
 // Registers a service's contract operations as Fastify routes: one per operation, validated by the
 // contract's own schemas, on an app set up the same way for both services.
 import { randomUUID } from 'node:crypto';
-import {
-  type OpenApiDocument,
-  type OperationRoute,
-  operationRoutes,
-} from '@tokenization/contracts/operations';
+import type { ContractRoute } from '@tokenization/contracts/operations';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -34,21 +30,21 @@ export interface OperationOptions {
 }
 
 /**
- * Registers one route per contract operation, with `config.operationId` set, validated by the contract's
+ * Registers one route per contract operation (the contract's generated route table, e.g.
+ * `@tokenization/contracts/tokenizer-routes`), with `config.operationId` set, validated by the contract's
  * own schemas and, with `authenticate`, authenticated as the contract's `security` says. Fails at start
  * when an operation has no handler or a handler no operation, so an app and its contract cannot drift
  * apart.
  */
 export function registerOperations<Operations>(
   app: FastifyInstance,
-  document: OpenApiDocument,
+  routes: readonly ContractRoute[],
   handlers: OperationHandlers<Operations>,
   options: OperationOptions = {},
 ): void {
   // Typed per operation for the service's code; Fastify sees them as plain handlers, and the contract's
   // schemas (validated before any handler runs) are what makes the types true.
   const byId = handlers as unknown as Record<string, RouteHandlerMethod | undefined>;
-  const routes = operationRoutes(document);
   const missing = routes.filter((route) => !byId[route.operationId]).map((route) => route.operationId);
   const unknown = Object.keys(byId).filter((id) => !routes.some((route) => route.operationId === id));
   if (missing.length > 0 || unknown.length > 0) {
@@ -57,8 +53,7 @@ export function registerOperations<Operations>(
     );
   }
   for (const route of routes) {
-    const authenticate =
-      options.authenticate && requiresSecurity(document, route) ? options.authenticate : undefined;
+    const authenticate = options.authenticate && route.secured ? options.authenticate : undefined;
     app.route({
       method: route.method,
       url: route.url,
@@ -69,13 +64,6 @@ export function registerOperations<Operations>(
       handler: byId[route.operationId] as RouteHandlerMethod,
     });
   }
-}
-
-/** An operation's own `security` overrides the document's; `[]` (or `[{}]`) means public. */
-export function requiresSecurity(document: OpenApiDocument, route: OperationRoute): boolean {
-  const operation = document.paths[route.path]?.[route.method.toLowerCase() as 'get'];
-  const security = (operation?.security ?? document.security ?? []) as Record<string, unknown>[];
-  return security.length > 0 && security.every((requirement) => Object.keys(requirement).length > 0);
 }
 
 export interface ContractAppOptions {

@@ -24,6 +24,9 @@ export type TokenizerErrorKind =
   | 'rate-limited'
   | 'expired'
   | 'locked'
+  | 'tenant-not-onboarded'
+  | 'tenant-suspended'
+  | 'tenant-shredded'
   | 'token-unusable'
   | 'destination-refused'
   | 'destination-answer-refused'
@@ -156,6 +159,36 @@ export class VerifyLockedError extends TokenizerProblemError {
   override readonly name = 'VerifyLockedError';
   constructor(problem: Problem | undefined) {
     super(423, problem, { kind: 'locked' });
+  }
+}
+
+/**
+ * `403` with problem type `tenant-not-onboarded`: the caller's tenant has no tenant record (it was never
+ * onboarded, or the caller's policy names the wrong tenant). A matter for the security team; not retried.
+ */
+export class TenantNotOnboardedError extends TokenizerProblemError {
+  override readonly name = 'TenantNotOnboardedError';
+  constructor(problem: Problem | undefined) {
+    super(403, problem, { kind: 'tenant-not-onboarded' });
+  }
+}
+
+/**
+ * `403` with problem type `tenant-suspended`: the crypto-shred of the caller's tenant is scheduled; nothing is
+ * served until the security team cancels it. Not retried.
+ */
+export class TenantSuspendedError extends TokenizerProblemError {
+  override readonly name = 'TenantSuspendedError';
+  constructor(problem: Problem | undefined) {
+    super(403, problem, { kind: 'tenant-suspended' });
+  }
+}
+
+/** `410` with problem type `tenant-shredded`: the caller's tenant was shredded; its values are gone for good. */
+export class TenantShreddedError extends TokenizerProblemError {
+  override readonly name = 'TenantShreddedError';
+  constructor(problem: Problem | undefined) {
+    super(410, problem, { kind: 'tenant-shredded' });
   }
 }
 
@@ -295,6 +328,13 @@ export function problemError(
       return new VerifyLockedError(problem);
     case 'token-unusable':
       return new TokenUnusableError(problem);
+    // Forward relays a destination's 403 as 424 and its 410 as `destination-refused`: these are the tokenizer's.
+    case 'tenant-not-onboarded':
+      return new TenantNotOnboardedError(problem);
+    case 'tenant-suspended':
+      return new TenantSuspendedError(problem);
+    case 'tenant-shredded':
+      return new TenantShreddedError(problem);
   }
   switch (status) {
     case 400:

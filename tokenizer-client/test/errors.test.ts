@@ -2,6 +2,9 @@
 // answer what a real one never would (a value echoed in a problem, a body that is not JSON).
 import t from 'tap';
 import {
+  TenantNotOnboardedError,
+  TenantShreddedError,
+  TenantSuspendedError,
   TokenizerClient,
   TokenizerConflictError,
   TokenizerError,
@@ -34,6 +37,9 @@ t.test('each problem the contract documents becomes its typed error', async (t) 
     [400, 'validation', TokenizerValidationError, 'validation'],
     [401, 'unauthenticated', TokenizerUnauthorizedError, 'unauthorized'],
     [403, 'forbidden', TokenizerForbiddenError, 'forbidden'],
+    [403, 'tenant-not-onboarded', TenantNotOnboardedError, 'tenant-not-onboarded'],
+    [403, 'tenant-suspended', TenantSuspendedError, 'tenant-suspended'],
+    [410, 'tenant-shredded', TenantShreddedError, 'tenant-shredded'],
     [404, 'token-not-found', TokenNotFoundError, 'not-found'],
     [409, 'token-space-exhausted', TokenizerConflictError, 'conflict'],
     [413, 'payload-too-large', TokenizerProblemError, 'payload-too-large'],

@@ -1,4 +1,4 @@
-import { tokenizerDocument } from '@tokenization/contracts/tokenizer-document';
+import { tokenizerRoutes } from '@tokenization/contracts/tokenizer-routes';
 import {
   type ContractAppOptions,
   createContractApp,
@@ -10,6 +10,7 @@ import type { Authenticator } from './auth/authenticator.js';
 import type { AuthorizationPolicy } from './auth/authorization-policy.js';
 import { DeterministicTokenizationLimit, type RateWindowCounter } from './domain/deterministic-rate-limit.js';
 import type { Clock, Fingerprinter, ValueCipher, VaultStore } from './domain/ports.js';
+import type { TenantStates } from './domain/tenant-states.js';
 import { TokenVault } from './domain/vault.js';
 import type { Connections } from './forwarding/connections.js';
 import type { SendToDestination } from './forwarding/destination-client.js';
@@ -19,6 +20,7 @@ import { accessControlHooks, callerOf } from './http/access-control.js';
 import { type AuditLogger, auditTrailHooks } from './http/audit-trail.js';
 import { deterministicRateLimitHooks } from './http/deterministic-rate-limit.js';
 import { registerTokenizerProblems } from './http/problem.js';
+import { tenantStateHooks } from './http/tenant-state.js';
 import { tokenHandlers } from './http/token-handlers.js';
 import { tokenMetricsHooks } from './http/token-metrics.js';
 
@@ -27,6 +29,8 @@ export interface AppDependencies {
   cipher: ValueCipher;
   fingerprinter: Fingerprinter;
   clock: Clock;
+  /** The tenant records, cached: every token operation needs its caller's tenant to be active. */
+  tenantStates: Pick<TenantStates, 'requireActive'>;
   logger: FastifyBaseLogger;
   /** Verifies who sent each request: SigV4 locally, API Gateway's verified identity on Lambda. */
   authenticate: Authenticator;
@@ -73,6 +77,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     tokenMetricsHooks(),
     auditTrailHooks(deps.auditLogger),
     accessControlHooks({ authenticate: deps.authenticate, policy: deps.policy, bodyLimit }),
+    tenantStateHooks(deps.tenantStates),
     deterministicRateLimitHooks(
       new DeterministicTokenizationLimit({
         counter: deps.rateWindows,
@@ -85,7 +90,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   const forwarder = new Forwarder({ ...deps.forwarding, vault });
   registerOperations(
     app,
-    tokenizerDocument,
+    tokenizerRoutes,
     tokenHandlers({ vault, forwarder, tenantOf: (request) => callerOf(request).tenant }),
   );
   return app;

@@ -12,8 +12,20 @@ export type EncryptionProfile = (typeof encryptionProfiles)[number];
 export interface TokenizerConfig {
   AWS_REGION: string;
   TOKEN_VAULT_TABLE_NAME: string;
-  /** The vault key; the KMS keyring needs its full ARN to decrypt. */
+  /** The vault key: the legacy format's values and fingerprints (before the tenants' branch keys). */
   KMS_KEY_ARN: string;
+  /** The branch key store table (one branch key per tenant). */
+  KEY_STORE_TABLE_NAME: string;
+  /** The KMS key protecting the branch keys. */
+  BRANCH_KEY_KMS_KEY_ARN: string;
+  /** Bound into every branch key's KMS encryption context: never change it once keys exist. */
+  KEY_STORE_LOGICAL_NAME: string;
+  /** How long branch key materials (and fingerprint keys) are used before the key store is read again. */
+  BRANCH_KEY_CACHE_TTL_SECONDS: number;
+  /** Branch key versions kept in that cache. */
+  BRANCH_KEY_CACHE_SIZE: number;
+  /** How long after a rotation deterministic lookups also try the previous key version's fingerprint. */
+  FINGERPRINT_ROTATION_WINDOW_SECONDS: number;
   /** Local stack only: DynamoDB Local and the local KMS. */
   DYNAMODB_ENDPOINT?: string;
   KMS_ENDPOINT?: string;
@@ -39,6 +51,8 @@ export interface TokenizerConfig {
   DETERMINISTIC_TOKENIZATIONS_PER_MINUTE: number;
   /** Verify mismatches a token may have before verify answers 423 until a security admin resets it. */
   VERIFY_MISMATCH_LIMIT: number;
+  /** How long a tenant's record (its state) is used before it is read again: how late a change is seen. */
+  TENANT_STATE_CACHE_SECONDS: number;
   /** The forwarding connections (connections.schema.json); without it forward knows no connection. */
   CONNECTIONS_FILE?: string;
   /** Local stack only: destinations on loopback (http://127.0.0.1) are allowed. */
@@ -56,7 +70,13 @@ export interface TokenizerConfig {
 
 const schema = {
   type: 'object',
-  required: ['AWS_REGION', 'TOKEN_VAULT_TABLE_NAME', 'KMS_KEY_ARN'],
+  required: [
+    'AWS_REGION',
+    'TOKEN_VAULT_TABLE_NAME',
+    'KMS_KEY_ARN',
+    'KEY_STORE_TABLE_NAME',
+    'BRANCH_KEY_KMS_KEY_ARN',
+  ],
   properties: {
     AWS_REGION: {
       type: 'string',
@@ -71,7 +91,49 @@ const schema = {
     KMS_KEY_ARN: {
       type: 'string',
       pattern: '^arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/[A-Za-z0-9-]+$',
-      description: "The vault key's ARN (the KMS keyring needs the full ARN to decrypt).",
+      description:
+        "The vault key's ARN: the legacy format (values and deterministic fingerprints written before the tenants' branch keys) decrypts with it until every tenant is re-encrypted.",
+    },
+    KEY_STORE_TABLE_NAME: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.-]{3,255}$',
+      description: 'The branch key store table: one branch key per tenant (docs/encryption-and-keys.md).',
+    },
+    BRANCH_KEY_KMS_KEY_ARN: {
+      type: 'string',
+      pattern: '^arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/[A-Za-z0-9-]+$',
+      description: 'The ARN of the KMS key protecting the branch keys (a key ARN, not an alias).',
+    },
+    KEY_STORE_LOGICAL_NAME: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.-]{1,255}$',
+      default: 'tokenization-branch-keys',
+      description:
+        "The key store's logical name, bound into every branch key's KMS encryption context: never change it once branch keys exist (they would no longer decrypt).",
+    },
+    BRANCH_KEY_CACHE_TTL_SECONDS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 86_400,
+      default: 300,
+      description:
+        "How long each instance uses a branch key version's materials (and the fingerprint key derived from it) before reading it again from the key store (one KMS Decrypt): a rotation reaches new values, and a shred takes full effect, within this time.",
+    },
+    BRANCH_KEY_CACHE_SIZE: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 100_000,
+      default: 1_000,
+      description:
+        'Branch key entries kept per instance (one per tenant for writing, one per tenant and version for reading).',
+    },
+    FINGERPRINT_ROTATION_WINDOW_SECONDS: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 31_536_000,
+      default: 2_592_000,
+      description:
+        "How long after a tenant's rotation a deterministic tokenization also looks for a token under the previous key version's fingerprint (default 30 days): re-encrypt the tenant within it, or its older deterministic tokens get new tokens afterwards.",
     },
     DYNAMODB_ENDPOINT: {
       type: 'string',
@@ -161,6 +223,14 @@ const schema = {
       default: 5,
       description:
         'Verify mismatches a token may have (counted across every caller and instance) before verify answers 423 verify-locked, until a security admin resets it.',
+    },
+    TENANT_STATE_CACHE_SECONDS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 3_600,
+      default: 30,
+      description:
+        "How long each instance uses a tenant's record (active, shred scheduled, shredded) before reading it again: a tenant onboarded, suspended or restored is seen within this time. The shred waiting period must be longer than this plus BRANCH_KEY_CACHE_TTL_SECONDS.",
     },
     CONNECTIONS_FILE: {
       type: 'string',

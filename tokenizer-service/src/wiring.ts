@@ -1,28 +1,30 @@
 import { dirname, resolve } from 'node:path';
-import { AlgorithmSuiteIdentifier, KmsKeyringNode } from '@aws-crypto/client-node';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from 'pino';
 import { DynamoDbRateWindowCounter } from './adapters/dynamodb-rate-window-counter.js';
+import { DynamoDbTenantRegistry } from './adapters/dynamodb-tenant-registry.js';
 import { DynamoDbVaultStore } from './adapters/dynamodb-vault-store.js';
-import { EncryptionSdkCipher, type EncryptionSdkCipherOptions } from './adapters/encryption-sdk-cipher.js';
-import { createKmsClient, kmsKeyHealthCheck } from './adapters/kms-client.js';
-import { KmsFingerprinter } from './adapters/kms-fingerprinter.js';
+import { createKmsClient } from './adapters/kms-client.js';
 import type { AppDependencies } from './app.js';
 import { AuthorizationPolicy } from './auth/authorization-policy.js';
 import type { TokenizerConfig } from './config.js';
+import type { Clock } from './domain/ports.js';
+import { TenantStates } from './domain/tenant-states.js';
 import { addressGuard } from './forwarding/address-guard.js';
 import { Connections } from './forwarding/connections.js';
 import { destinationClient, type ResolveHost } from './forwarding/destination-client.js';
 import { SecretStore } from './forwarding/secrets.js';
 import { secretsManagerFetch } from './forwarding/secrets-manager.js';
+import { createVaultCrypto } from './vault-crypto.js';
 
 /**
  * What differs between the entries: how callers are authenticated (SigV4 locally, API Gateway's identity
- * on Lambda, so the Lambda bundle holds no dev-only verifier) and where audit events go.
+ * on Lambda, so the Lambda bundle holds no dev-only verifier) and where audit events go; tests may also
+ * replace the clock (default the wall clock) of everything wired here.
  */
-export type EntryDependencies = Pick<AppDependencies, 'authenticate' | 'auditLogger'>;
+export type EntryDependencies = Pick<AppDependencies, 'authenticate' | 'auditLogger'> & { clock?: Clock };
 
-/** Wires the production adapters (DynamoDB, KMS keyring) and the authorization policy from a validated config. */
+/** Wires the production adapters (DynamoDB, the tenants' keys) and the authorization policy from a validated config. */
 export function createDependencies(
   config: TokenizerConfig,
   logger: Logger,
@@ -48,23 +50,26 @@ export function createDependencies(
     ...clientConfig,
     ...(config.KMS_ENDPOINT ? { endpoint: config.KMS_ENDPOINT } : {}),
   });
-  const keyring = new KmsKeyringNode({ generatorKeyId: config.KMS_KEY_ARN, clientProvider: () => kms });
+  const clock = entry.clock ?? (() => new Date());
+  const tenantStates = new TenantStates({
+    registry: new DynamoDbTenantRegistry({ client: dynamoDb, tableName: config.TOKEN_VAULT_TABLE_NAME }),
+    cacheSeconds: config.TENANT_STATE_CACHE_SECONDS,
+    clock,
+  });
+  const { cipher, fingerprinter } = createVaultCrypto(config, {
+    dynamoDb,
+    kms,
+    tenants: tenantStates,
+    clock,
+  });
   return {
     store: new DynamoDbVaultStore({ client: dynamoDb, tableName: config.TOKEN_VAULT_TABLE_NAME }),
-    fingerprinter: new KmsFingerprinter({
-      kms,
-      keyArn: config.KMS_KEY_ARN,
-      dynamoDb,
-      tableName: config.TOKEN_VAULT_TABLE_NAME,
-    }),
-    cipher: new EncryptionSdkCipher({
-      keyring,
-      ...encryptionProfile(config),
-      checkKeyHealth: kmsKeyHealthCheck(kms, config.KMS_KEY_ARN),
-    }),
-    clock: () => new Date(),
+    fingerprinter,
+    cipher,
+    tenantStates,
     logger,
     ...entry,
+    clock,
     policy: AuthorizationPolicy.fromConfig(config),
     rateWindows: new DynamoDbRateWindowCounter({
       client: dynamoDb,
@@ -104,24 +109,5 @@ export function createForwarding(
     connections,
     secrets,
     send: destinationClient({ allowAddress, ...(resolveHost ? { resolve: resolveHost } : {}) }),
-  };
-}
-
-/** The cipher's data key cache and algorithm suite for the configured ENCRYPTION_PROFILE. */
-function encryptionProfile(config: TokenizerConfig): Pick<EncryptionSdkCipherOptions, 'cache' | 'suiteId'> {
-  if (config.ENCRYPTION_PROFILE === 'sample-per-item-signing') {
-    // The original sample's design, kept to be measured against (`npm run bench`): one KMS data key call
-    // per value, and the SDK's default suite, which signs every message with ECDSA P-384.
-    return {
-      cache: false,
-      suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
-    };
-  }
-  return {
-    cache: {
-      capacity: config.DATA_KEY_CACHE_CAPACITY,
-      maxAgeSeconds: config.DATA_KEY_CACHE_MAX_AGE_SECONDS,
-      maxMessagesEncrypted: config.DATA_KEY_CACHE_MAX_MESSAGES,
-    },
   };
 }

@@ -109,7 +109,7 @@ t.test("the local stack's example policy and dev-only credentials are valid and 
   t.ok(policy.callerFor('arn:aws:iam::000000000000:role/order-service')?.permissions.has('tokenize'));
 });
 
-t.test('in the local policy only the bench tokenizes deterministically (a value oracle)', async (t) => {
+t.test('in the local policy only the bench roles tokenize deterministically (a value oracle)', async (t) => {
   const { principals } = JSON.parse(
     await readFile(localStackConfig('authorization-policy.json'), 'utf8'),
   ) as AuthorizationPolicyDocument;
@@ -117,7 +117,11 @@ t.test('in the local policy only the bench tokenizes deterministically (a value 
     principals
       .filter(({ permissions }) => permissions.includes('tokenize:deterministic'))
       .map(({ arn }) => arn),
-    ['arn:aws:iam::000000000000:role/bench'],
+    [
+      'arn:aws:iam::000000000000:role/bench',
+      'arn:aws:iam::000000000000:role/bench-2',
+      'arn:aws:iam::000000000000:role/bench-3',
+    ],
   );
 });
 

@@ -5,6 +5,8 @@ const valid = {
   AWS_REGION: 'eu-west-1',
   TOKEN_VAULT_TABLE_NAME: 'token-vault',
   KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  KEY_STORE_TABLE_NAME: 'branch-keys',
+  BRANCH_KEY_KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:123456789012:key/5678abcd-12ab-34cd-56ef-1234567890ab',
   AUTHORIZATION_POLICY: '{"principals":[]}',
 };
 
@@ -15,6 +17,11 @@ t.test('a valid environment gets documented defaults', async (t) => {
   t.equal(config.DATA_KEY_CACHE_MAX_AGE_SECONDS, 300);
   t.equal(config.DEPENDENCY_TIMEOUT_MS, 2000);
   t.equal(config.ENCRYPTION_PROFILE, 'cached-committing');
+  t.equal(config.KEY_STORE_LOGICAL_NAME, 'tokenization-branch-keys');
+  t.equal(config.BRANCH_KEY_CACHE_TTL_SECONDS, 300);
+  t.equal(config.BRANCH_KEY_CACHE_SIZE, 1000);
+  t.equal(config.FINGERPRINT_ROTATION_WINDOW_SECONDS, 2_592_000);
+  t.equal(config.TENANT_STATE_CACHE_SECONDS, 30);
   t.equal(loadConfig({ ...valid, TOKENIZER_PORT: '4000' }).TOKENIZER_PORT, 4000);
 });
 
@@ -29,6 +36,17 @@ t.test('a missing or bad variable stops the start, naming it', async (t) => {
     { message: /KMS_KEY_ARN/ },
     'alias, not ARN',
   );
+  t.throws(
+    () => loadConfig({ ...valid, BRANCH_KEY_KMS_KEY_ARN: 'alias/branch-keys' }),
+    { message: /BRANCH_KEY_KMS_KEY_ARN/ },
+    'branch key KMS key: an ARN too',
+  );
+  t.throws(() => loadConfig({ ...valid, BRANCH_KEY_CACHE_TTL_SECONDS: '0' }), {
+    message: /BRANCH_KEY_CACHE_TTL_SECONDS/,
+  });
+  t.throws(() => loadConfig({ ...valid, TENANT_STATE_CACHE_SECONDS: '0' }), {
+    message: /TENANT_STATE_CACHE_SECONDS/,
+  });
   t.throws(() => loadConfig({ ...valid, TOKENIZER_PORT: 'http' }), { message: /TOKENIZER_PORT/ });
   t.throws(() => loadConfig({ ...valid, LOG_LEVEL: 'loud' }), { message: /LOG_LEVEL/ });
   t.throws(() => loadConfig({ ...valid, ENCRYPTION_PROFILE: 'per-item' }), { message: /ENCRYPTION_PROFILE/ });

@@ -10,8 +10,16 @@ import {
 } from '@tokenization/local-aws/test-support/dynamodb';
 import { recordLambdaResponse, restApiEvent } from '@tokenization/local-aws/test-support/lambda-invoke';
 import t from 'tap';
+import { DynamoDbTenantRegistry } from '../src/adapters/dynamodb-tenant-registry.js';
+import { keyStoreTableDefinition } from '../src/adapters/key-store-table.js';
 import { vaultTableDefinition } from '../src/adapters/vault-table.js';
 import type { AuthorizationPolicyDocument } from '../src/auth/authorization-policy.js';
+import {
+  adminKeyStore,
+  branchKeyKmsKeyArn,
+  createBranchKey,
+  testKeyStoreLogicalName,
+} from './helpers/tenant-keys.js';
 import {
   allPermissions,
   assertNoCardNumberLogged,
@@ -33,13 +41,23 @@ const policy: AuthorizationPolicyDocument = {
   ],
 };
 
-// The vault and KMS the function uses.
-const kms = await startLocalKms();
+// The vault, the tenants' branch keys and KMS (the vault key, the branch keys' key) the function uses.
+const kms = await startLocalKms({ keys: 2 });
 const dynamoDb = testDynamoDbClient();
 const tableName = uniqueTableName('lambda-vault');
+const keyStoreTableName = uniqueTableName('lambda-branch-keys');
 await dynamoDb.send(new CreateTableCommand(vaultTableDefinition(tableName)));
+await dynamoDb.send(new CreateTableCommand(keyStoreTableDefinition(keyStoreTableName)));
+const keyStore = adminKeyStore(t, { kms, dynamoDb, tableName: keyStoreTableName });
+// Onboarded: a branch key and an active tenant record per tenant.
+const registry = new DynamoDbTenantRegistry({ client: dynamoDb, tableName });
+for (const tenant of new Set(policy.principals.map((principal) => principal.tenant))) {
+  await createBranchKey(keyStore, tenant);
+  await registry.create(tenant, new Date());
+}
 t.teardown(async () => {
   await dynamoDb.send(new DeleteTableCommand({ TableName: tableName }));
+  await dynamoDb.send(new DeleteTableCommand({ TableName: keyStoreTableName }));
   dynamoDb.destroy();
   await kms.close();
 });
@@ -68,6 +86,9 @@ Object.assign(process.env, {
   KMS_KEY_ARN: kms.keyArn,
   DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
   KMS_ENDPOINT: kms.endpoint,
+  KEY_STORE_TABLE_NAME: keyStoreTableName,
+  BRANCH_KEY_KMS_KEY_ARN: branchKeyKmsKeyArn(kms),
+  KEY_STORE_LOGICAL_NAME: testKeyStoreLogicalName,
   AUTHORIZATION_POLICY: JSON.stringify(policy),
   LOG_LEVEL: 'info',
 });

@@ -4,7 +4,7 @@
 // VersionKey: GenerateDataKeyWithoutPlaintext and ReEncrypt; branch key reads: Decrypt), with real
 // AES-256-GCM under per-key master key material.
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
@@ -32,7 +32,8 @@ export interface LocalKmsOptions {
   keys?: number | string[];
   /**
    * Load the keys from this JSON file, or create it (mode 0600) with new ones, so ciphertexts survive
-   * restarts. Once the file exists it is authoritative and `keys` is ignored.
+   * restarts. Once the file exists its keys are authoritative; when `keys` asks for more keys than it
+   * holds, the missing ones are added to it (a data directory from before a second key was needed).
    */
   keyMaterialFile?: string;
 }
@@ -371,7 +372,19 @@ async function loadOrCreateKeyFile(file: string, fresh: StoredKey[]): Promise<St
         typeof key.creationDate === 'number',
     );
   if (!valid) throw new Error(`local-kms: ${file} is not a valid key material file`);
-  return keys;
+  const known = new Set(keys.map((key) => key.keyId));
+  const missing = fresh.slice(keys.length).filter((key) => !known.has(key.keyId));
+  if (missing.length === 0) return keys;
+  // Existing key material is kept as it is: only new keys are appended, the file replaced atomically.
+  const grown = [...keys, ...missing];
+  const next = `${file}.${process.pid}.tmp`;
+  const text: KeyFile = {
+    version: 1,
+    keys: grown.map((key) => ({ ...key, material: key.material.toString('base64') })),
+  };
+  await writeFile(next, `${JSON.stringify(text, null, 2)}\n`, { mode: 0o600 });
+  await rename(next, file);
+  return grown;
 }
 
 function uuidBytes(uuid: string): Buffer {

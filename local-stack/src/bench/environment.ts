@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { lambdaBundling } from '@tokenization/infra/lambda-bundling';
 import { waitUntil } from '@tokenization/local-aws/child-service';
+import { keyStoreEnvironment } from '../stack/admin-cli.js';
 import {
   authorizationPolicyFile,
   type LocalStackOutputs,
@@ -84,7 +85,7 @@ async function ownStack(options: EnvironmentOptions): Promise<BenchEnvironment> 
         tokenizer: await freePort(host),
         orders: await freePort(host),
       },
-      tables: { vault: 'BenchTokenVault', orders: 'BenchCustomerOrders' },
+      tables: { vault: 'BenchTokenVault', orders: 'BenchCustomerOrders', keyStore: 'BenchBranchKeyStore' },
       writeOutputs: false,
       tokenizerEnvironment: benchTokenizerEnvironment(options, 'tokenizer'),
     },
@@ -184,6 +185,7 @@ export async function lambdasUnderTest(outputs: LocalStackOutputs): Promise<Lamb
         AWS_SECRET_ACCESS_KEY: 'local',
         TOKEN_VAULT_TABLE_NAME: outputs.TokenVaultTableName,
         KMS_KEY_ARN: outputs.KmsKeyArn,
+        ...keyStoreEnvironment(outputs),
         DYNAMODB_ENDPOINT: outputs.DynamoDBEndpoint,
         KMS_ENDPOINT: outputs.KmsEndpoint,
         AUTHORIZATION_POLICY: JSON.stringify(JSON.parse(await readFile(authorizationPolicyFile, 'utf8'))),

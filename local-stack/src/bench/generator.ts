@@ -13,10 +13,16 @@ export type LoadSpec =
       scenario: TokenizerScenario;
       baseUrl: string;
       region: string;
-      credentials: { accessKeyId: string; secretAccessKey: string };
-      pool: string[];
+      /** The requests go to each caller in turn (round robin), each caller of its own tenant. */
+      callers: TokenizerCaller[];
     }
   | { kind: 'orders'; scenario: 'order' | 'paybill'; baseUrl: string; idToken: string };
+
+/** A principal of the local policy and the tokens of its tenant that the detokenize scenarios read. */
+export interface TokenizerCaller {
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  pool: string[];
+}
 
 export type GeneratorRequest =
   | {

@@ -193,6 +193,20 @@ export class TokenizerLoad {
 }
 
 /**
+ * The operations in turn, one request each, whichever worker sends it: with one operation per caller, the
+ * load spreads evenly over the callers' tenants at any concurrency (1 included).
+ */
+export function roundRobin(operations: readonly Operation[]): Operation {
+  if (operations.length === 0) throw new Error('roundRobin needs at least one operation');
+  let next = 0;
+  return (worker) => {
+    const operation = operations[next] as Operation;
+    next = (next + 1) % operations.length;
+    return operation(worker);
+  };
+}
+
+/**
  * Throws the status and problem type (never a value) when the answer is not `expected`, or when an item of a
  * batch or detokenization failed (its error object), without parsing the whole body.
  */

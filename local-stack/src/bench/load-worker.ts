@@ -3,7 +3,7 @@
 // /proc shows the generator's own CPU per request.
 
 import type { GeneratorMessage, GeneratorRequest, LoadSpec } from './generator.js';
-import { httpClient, OrderWorkload, TokenizerLoad } from './load-generator.js';
+import { httpClient, OrderWorkload, roundRobin, TokenizerLoad } from './load-generator.js';
 import { runClosedLoop } from './runner.js';
 
 const client = httpClient(
@@ -26,12 +26,16 @@ const acknowledged = () =>
 
 function operationOf(spec: LoadSpec) {
   if (spec.kind === 'tokenizer') {
-    let load = tokenizers.get(spec.baseUrl);
-    if (!load) {
-      load = new TokenizerLoad(spec.baseUrl, client, { region: spec.region, credentials: spec.credentials });
-      tokenizers.set(spec.baseUrl, load);
-    }
-    return load.operation(spec.scenario, spec.pool);
+    const operations = spec.callers.map(({ credentials, pool }) => {
+      const key = `${spec.baseUrl} ${credentials.accessKeyId}`;
+      let load = tokenizers.get(key);
+      if (!load) {
+        load = new TokenizerLoad(spec.baseUrl, client, { region: spec.region, credentials });
+        tokenizers.set(key, load);
+      }
+      return load.operation(spec.scenario, pool);
+    });
+    return roundRobin(operations);
   }
   return orders(spec.baseUrl, spec.idToken).operation(spec.scenario, () => shortages++);
 }

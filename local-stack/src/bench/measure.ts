@@ -5,7 +5,7 @@ import { localCredentials } from '../stack/local-stack.js';
 import { signedFetcher } from '../stack/signed-fetch.js';
 import type { BenchEnvironment } from './environment.js';
 import { cipherFloor, type DynamoDbWarmup, StoreFloor, warmDynamoDb } from './floor.js';
-import { LoadGenerator, type LoadSpec } from './generator.js';
+import { LoadGenerator, type LoadSpec, type TokenizerCaller } from './generator.js';
 import type { TokenizerScenario } from './load-generator.js';
 import type { BenchOptions, FloorName, ScenarioName } from './options.js';
 import { CpuMeter } from './process-cpu.js';
@@ -22,6 +22,12 @@ export const sampleScenarios: readonly ScenarioName[] = [
   'detokenize-batch',
 ];
 
+/**
+ * The bench's callers, each of its own tenant in the local policy: the tokenizer scenarios send their
+ * requests to them in turn, so that the KMS calls are measured with a branch key per tenant.
+ */
+export const benchRoles = ['bench', 'bench-2', 'bench-3'] as const;
+
 export interface Progress {
   /** Run `step` of `steps` is at `fraction` (0 to 1). */
   update(step: number, steps: number, what: string, status: string, fraction?: number): void;
@@ -37,6 +43,8 @@ interface Planned {
   /** Untimed, before the run (orders to pay). */
   prepare?: () => Promise<void>;
   pass: number;
+  /** Tokenizer runs: the tenants their requests go to. */
+  tenants?: number;
 }
 
 export interface Measurements {
@@ -70,30 +78,49 @@ export async function measureScenarios(
   extraSteps = 0,
 ): Promise<Measurements> {
   const { outputs } = env;
-  const credentials = await localCredentials('bench');
-  const fetcher = signedFetcher({ credentials, region: outputs.Region });
-  const preparation = new TokenizerWorkload(outputs.TokenizerApiUrl, fetcher);
-  const samplePreparation = env.sampleTokenizerUrl
-    ? new TokenizerWorkload(env.sampleTokenizerUrl, fetcher)
-    : undefined;
+  const credentials = await Promise.all(benchRoles.map((role) => localCredentials(role)));
+  const workloadOf = (baseUrl: string, caller: (typeof credentials)[number]) =>
+    new TokenizerWorkload(baseUrl, signedFetcher({ credentials: caller, region: outputs.Region }));
+  const [firstCaller] = credentials as [(typeof credentials)[number]];
   const generator = new LoadGenerator(options.httpClient, process.cwd());
   const pids = { ...env.pids, generator: generator.pid };
-  const tokenizerLoad = (baseUrl: string, scenario: TokenizerScenario, pool: string[]): Planned['run'] => ({
-    load: { kind: 'tokenizer', scenario, baseUrl, region: outputs.Region, credentials, pool },
+  const tokenizerLoad = (
+    baseUrl: string,
+    scenario: TokenizerScenario,
+    callers: TokenizerCaller[],
+  ): Planned['run'] => ({
+    load: { kind: 'tokenizer', scenario, baseUrl, region: outputs.Region, callers },
   });
   const detokenizing = options.scenarios.some((scenario) => scenario.startsWith('detokenize'));
 
-  progress.log('Preparing tokens to detokenize…');
-  const pools = {
-    service: await preparation.tokenPool(detokenizing ? 1_600 : batchSize),
-    sample: samplePreparation && detokenizing ? await samplePreparation.tokenPool(300) : [],
+  progress.log(`Preparing tokens to detokenize (tenants ${benchRoles.join(', ')})…`);
+  // 1,600 tokens in all, whole batches per tenant.
+  const poolSize = detokenizing ? Math.ceil(1_600 / benchRoles.length / batchSize) * batchSize : batchSize;
+  // One tenant after the other, one batch at a time, as the pool was made before there were three.
+  const servicePools: TokenizerCaller[] = [];
+  for (const caller of credentials) {
+    const pool = await workloadOf(outputs.TokenizerApiUrl, caller).tokenPool(poolSize);
+    servicePools.push({ credentials: caller, pool });
+  }
+  const callers = {
+    service: servicePools,
+    // The sample design as it was measured before: one caller, one tenant.
+    sample: [
+      {
+        credentials: firstCaller,
+        pool:
+          env.sampleTokenizerUrl && detokenizing
+            ? await workloadOf(env.sampleTokenizerUrl, firstCaller).tokenPool(300)
+            : [],
+      },
+    ],
   };
   const floor = await StoreFloor.fromVaultItem({
     endpoint: outputs.DynamoDBEndpoint,
     region: outputs.Region,
     tableName: outputs.TokenVaultTableName,
-    tenant: 'bench',
-    token: pools.service[0] as string,
+    tenant: benchRoles[0],
+    token: callers.service[0]?.pool[0] as string,
   });
   const idToken = options.scenarios.some((scenario) => scenario === 'order' || scenario === 'paybill')
     ? await signUpAndSignIn(
@@ -152,7 +179,8 @@ export async function measureScenarios(
           variant: 'service',
           concurrency,
           pass,
-          run: tokenizerLoad(outputs.TokenizerApiUrl, scenario, pools.service),
+          run: tokenizerLoad(outputs.TokenizerApiUrl, scenario, callers.service),
+          tenants: callers.service.length,
         });
         if (env.sampleTokenizerUrl && sampleScenarios.includes(scenario)) {
           plan.push({
@@ -160,7 +188,8 @@ export async function measureScenarios(
             variant: 'sample',
             concurrency,
             pass,
-            run: tokenizerLoad(env.sampleTokenizerUrl, scenario, pools.sample),
+            run: tokenizerLoad(env.sampleTokenizerUrl, scenario, callers.sample),
+            tenants: callers.sample.length,
           });
         }
       }
@@ -335,6 +364,7 @@ async function measureOne(
         ? null
         : (totalKmsCalls / itemsAfterWarmup) * 1000,
     kmsCalls,
+    ...(planned.tenants === undefined ? {} : { tenants: planned.tenants }),
     cpuMicrosPerItem,
     cpuMicrosPerRequest: Object.fromEntries(
       Object.entries(cpuMicrosPerItem).map(([name, micros]) => [name, micros * itemsPerRequest]),
@@ -354,7 +384,10 @@ async function measureOne(
 }
 
 function summaryLine(what: string, run: ScenarioRun): string {
-  const kms = run.kmsCallsPer1000 === null ? '' : `, ${run.kmsCallsPer1000.toFixed(2)} KMS calls/1k`;
+  const tenants =
+    run.tenants === undefined ? '' : ` over ${run.tenants} tenant${run.tenants === 1 ? '' : 's'}`;
+  const kms =
+    run.kmsCallsPer1000 === null ? '' : `, ${run.kmsCallsPer1000.toFixed(2)} KMS calls/1k${tenants}`;
   const failures = run.failures.length ? ` (${run.failures.join('; ')})` : '';
   return (
     `✔ ${what}: ${Math.round(run.itemsPerSecond).toLocaleString('en-US')} items/s, ` +

@@ -33,6 +33,8 @@ export interface ScenarioRun {
   /** KMS calls per 1,000 items after the warm-up (null when the run makes no KMS calls by design). */
   kmsCallsPer1000: number | null;
   kmsCalls: Record<string, number>;
+  /** The tokenizer runs: how many tenants (one caller each) the requests went to, round robin. */
+  tenants?: number;
   /**
    * CPU microseconds per item, per process, after the warm-up: tokenizer, orders, dynamodb, generator (the
    * load generator), bench (this process: the local KMS, the services' log lines, the in-process floors).

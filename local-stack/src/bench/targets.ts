@@ -21,6 +21,8 @@ export const targetLimits = {
   tokenizerBundleBytes: 1_000_000,
   kmsPer1000Tokenizations: 1,
   kmsPer1000Detokenizations: 10,
+  /** The KMS figures count only when the tokenizer's HTTP runs spread their requests over this many tenants. */
+  kmsTenants: 3,
   /** The bench's own check: the load generator's CPU per request at most this share of the tokenizer's. */
   generatorShare: 0.25,
 } as const;
@@ -117,12 +119,21 @@ export function evaluateTargets(report: Evaluated): TargetVerdict[] {
       items += what === 'tokenizations' ? service.items.tokenize : service.items.detokenize;
       calls += callsOf(service.kmsCalls);
     }
+    // A branch key per tenant: one tenant would hide the calls each further tenant's key costs.
+    const tenants = runs.length ? Math.min(...runs.map((run) => run.tenants ?? 1)) : undefined;
+    const spread =
+      tenants === undefined
+        ? ''
+        : `; HTTP runs round robin over ${tenants} tenant${tenants === 1 ? '' : 's'}` +
+          (tenants < targetLimits.kmsTenants ? ` (fewer than ${targetLimits.kmsTenants})` : '');
     verdicts.push({
-      target: `KMS calls ≤ ${limit} per 1,000 ${what} at steady state`,
+      target: `KMS calls ≤ ${limit} per 1,000 ${what} at steady state, at least ${targetLimits.kmsTenants} tenants`,
       measured: items
-        ? `${calls} calls for ${Math.round(items).toLocaleString('en-US')} items after warm-up = ${((calls / items) * 1000).toFixed(2)} per 1,000`
+        ? `${calls} calls for ${Math.round(items).toLocaleString('en-US')} items after warm-up = ${((calls / items) * 1000).toFixed(2)} per 1,000${spread}`
         : 'not measured',
-      met: items ? (calls / items) * 1000 <= limit : null,
+      met: items
+        ? (calls / items) * 1000 <= limit && (tenants === undefined || tenants >= targetLimits.kmsTenants)
+        : null,
     });
   }
 

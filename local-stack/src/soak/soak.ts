@@ -2,10 +2,13 @@
 // tests) against a tokenizer of its own on loopback, for a bounded time, while faults are injected: KMS
 // failing, KMS throttling, the vault store (DynamoDB Local, on disk) stopped and started again, the
 // tokenizer process restarted, the payment processor failing and slow. Beside it, the order service pays
-// orders through the tokenizer's forward operation to the payment processor stand-in (payments.ts). Then
-// everything acknowledged is read back, every payment left unanswered is retried, the order table is
-// reconciled with the processor's ledger, the log lines are searched for the submitted values, and a
-// summary is printed. Exit code 1 when anything was lost, leaked, charged twice or answered with a defect.
+// orders through the tokenizer's forward operation to the payment processor stand-in (payments.ts). Under
+// the load, the admin CLI rotates the load's tenant's branch key once and then re-encrypts the tenant
+// (key-operations.ts), resuming from its checkpoint when a fault interrupts it; the load lasts until they
+// are over. Then everything acknowledged is read back, every payment left unanswered is retried, the order
+// table is reconciled with the processor's ledger, the log lines are searched for the submitted values, and
+// a summary is printed, with the KMS calls per operation the stand-in counted. Exit code 1 when anything
+// was lost, leaked, charged twice, answered with a defect, or a key operation did not finish.
 //
 // Options: --duration SECONDS (default 90, at most 3600), --concurrency N (default 8, at most 64).
 // Loopback only: every part listens on 127.0.0.1 on free ports, none of the `npm start` defaults.
@@ -22,12 +25,20 @@ import { type DynamoDbLocal, freePort, startDynamoDbLocal } from '@tokenization/
 import { startLocalKms } from '@tokenization/local-aws/local-kms';
 import { startPaymentProcessor } from '@tokenization/local-aws/payment-processor';
 import { readPaymentProcessorApiKey } from '@tokenization/local-aws/payment-processor-api-key';
+import { keyStoreTableDefinition } from '@tokenization/tokenizer-service/adapters/key-store-table';
 import {
   LoadAndVerify,
   type LoadReport,
   signedSender,
 } from '@tokenization/tokenizer-service/test-support/load-verify';
 import { vaultTableDefinition, vaultTtlAttribute } from '@tokenization/tokenizer-service/vault-table';
+import {
+  type AdminTarget,
+  adminEnvironment,
+  keyStoreEnvironment,
+  onboardTenants,
+} from '../stack/admin-cli.js';
+import { KeyOperations, type KeyOperationsReport } from './key-operations.js';
 import { type PaymentReport, PaymentSoak } from './payments.js';
 
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -43,6 +54,9 @@ const { values: options } = parseArgs({
   strict: true,
 });
 const durationSeconds = boundedInteger('--duration', options.duration, 10, 3_600);
+/** The soak tokenizer's BRANCH_KEY_CACHE_TTL_SECONDS and TENANT_STATE_CACHE_SECONDS (the admin CLI's too). */
+const branchKeyCacheSeconds = 5;
+const tenantStateCacheSeconds = 5;
 const concurrency = boundedInteger('--concurrency', options.concurrency, 1, 64);
 
 function boundedInteger(name: string, raw: string, min: number, max: number): number {
@@ -98,15 +112,36 @@ async function soak(): Promise<number> {
   });
   cleanups.push(() => dynamo.stop());
   const tableName = 'SoakTokenVault';
-  await createVaultTable(dynamo.endpoint, tableName);
+  const keyStoreTableName = 'SoakBranchKeyStore';
+  await createTables(dynamo.endpoint, tableName, keyStoreTableName);
 
+  // The vault key (the legacy format) and the key protecting the tenants' branch keys.
   const kms = await startLocalKms({
     host,
     port: 0,
     region,
+    keys: 2,
     keyMaterialFile: join(dataDirectory, 'kms-keys.json'),
   });
   cleanups.push(() => kms.close());
+  const adminTarget: AdminTarget = {
+    Region: region,
+    TokenVaultTableName: tableName,
+    KmsKeyArn: kms.keyArn,
+    KeyStoreTableName: keyStoreTableName,
+    BranchKeyKmsKeyArn: (kms.keys[1] as { arn: string }).arn,
+    DynamoDBEndpoint: dynamo.endpoint,
+    KmsEndpoint: kms.endpoint,
+  };
+  // The admin CLI knows the tokenizer's cache times: it re-encrypts once every instance uses the new version.
+  const adminEnv = {
+    ...adminEnvironment(adminTarget),
+    BRANCH_KEY_CACHE_TTL_SECONDS: String(branchKeyCacheSeconds),
+    TENANT_STATE_CACHE_SECONDS: String(tenantStateCacheSeconds),
+  };
+  // The policy's two tenants below, onboarded before the tokenizer starts (it caches an absence).
+  const loadTenant = 'soak';
+  await onboardTenants([loadTenant, 'soak-orders'], adminEnv);
 
   // A principal of the soak's own, with fresh keys: nothing of the local stack's configuration is used.
   const principalArn = 'arn:aws:iam::000000000000:role/soak';
@@ -145,13 +180,18 @@ async function soak(): Promise<number> {
     AWS_SECRET_ACCESS_KEY: 'local',
     TOKEN_VAULT_TABLE_NAME: tableName,
     KMS_KEY_ARN: kms.keyArn,
+    ...keyStoreEnvironment(adminTarget),
+    // Branch keys are read again every few seconds: KMS faults are felt under load, and new values are
+    // sealed under the rotated version soon after the rotation (the default 5 minutes would outlast it).
+    BRANCH_KEY_CACHE_TTL_SECONDS: String(branchKeyCacheSeconds),
+    TENANT_STATE_CACHE_SECONDS: String(tenantStateCacheSeconds),
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     KMS_ENDPOINT: kms.endpoint,
     AUTHORIZATION_POLICY: JSON.stringify({
       principals: [
         {
           arn: principalArn,
-          tenant: 'soak',
+          tenant: loadTenant,
           permissions: ['tokenize', 'tokenize:deterministic', 'detokenize', 'metadata:read', 'delete'],
         },
         {
@@ -256,6 +296,20 @@ async function soak(): Promise<number> {
   const load = new LoadAndVerify({ send, requestTimeoutMs: 10_000 });
   const started = Date.now();
   const deadline = started + durationSeconds * 1000;
+  // A third into the load: the rotation; once the tokenizer's caches have let go of the old version, the
+  // re-encryption of the tenant (the CLI refuses it earlier), while the load and the faults go on.
+  const keyOperations = new KeyOperations({
+    tenant: loadTenant,
+    env: adminEnv,
+    checkpointFile: join(dataDirectory, `reencrypt-${loadTenant}.json`),
+    log: (line) => console.log(`  ${line}`),
+  });
+  const runKeyOperations = async () => {
+    await sleep(Math.max(1_000, (deadline - Date.now()) / 3));
+    await keyOperations.rotate();
+    await sleep((branchKeyCacheSeconds + tenantStateCacheSeconds + 1) * 1000);
+    await keyOperations.reencrypt();
+  };
   const stopLoad = new AbortController();
   // The plan once per minute (at least once), its faults spread evenly; the load runs at least until the
   // last fault is over, so that recovery is under load too.
@@ -269,7 +323,6 @@ async function soak(): Promise<number> {
       }
     }
     await sleep(Math.max(1_000, deadline - Date.now()));
-    stopLoad.abort();
   };
   const progress = setInterval(() => {
     const report = load.report();
@@ -281,7 +334,8 @@ async function soak(): Promise<number> {
   await Promise.all([
     load.run({ durationMs: 3_600_000, concurrency, signal: stopLoad.signal }),
     payments.run({ concurrency: Math.max(1, Math.ceil(concurrency / 4)), signal: stopLoad.signal }),
-    injectFaults(),
+    // The load goes on until the faults and the key operations are over, so both run under load.
+    Promise.all([injectFaults(), runKeyOperations()]).finally(() => stopLoad.abort()),
   ]);
   clearInterval(progress);
   const loadSeconds = (Date.now() - started) / 1000;
@@ -297,7 +351,8 @@ async function soak(): Promise<number> {
   const leakedLines =
     load.linesHoldingValues(allLines).length +
     allLines.filter((line) => cards.some((card) => line.includes(card))).length;
-  const defects = { ...load.defects(), ...paymentDefects(paymentReport) };
+  const keyReport = keyOperations.report();
+  const defects = { ...load.defects(), ...paymentDefects(paymentReport), ...keyReport.defects };
   printSummary(report, {
     loadSeconds,
     faults: Object.values(faults),
@@ -305,11 +360,14 @@ async function soak(): Promise<number> {
     leakedLines,
     defects,
     payments: paymentReport,
+    keys: keyReport,
+    kmsCalls: kms.stats(),
   });
   return Object.keys(defects).length === 0 && leakedLines === 0 ? 0 : 1;
 }
 
-async function createVaultTable(endpoint: string, tableName: string): Promise<void> {
+/** The vault table (with its TTL) and the branch key store table. */
+async function createTables(endpoint: string, tableName: string, keyStoreTableName: string): Promise<void> {
   const client = new DynamoDBClient({
     endpoint,
     region,
@@ -323,6 +381,7 @@ async function createVaultTable(endpoint: string, tableName: string): Promise<vo
         TimeToLiveSpecification: { AttributeName: vaultTtlAttribute, Enabled: true },
       }),
     );
+    await client.send(new CreateTableCommand(keyStoreTableDefinition(keyStoreTableName)));
   } finally {
     client.destroy();
   }
@@ -341,6 +400,17 @@ function paymentDefects(report: PaymentReport): Record<string, number> {
   return compact(counts);
 }
 
+/** The stand-in's counters per KMS operation (faulted calls included), and per 1,000 token operations. */
+function kmsSummary(calls: Record<string, number>, operations: number): string {
+  const total = Object.values(calls).reduce((sum, count) => sum + count, 0);
+  const perOperation = Object.entries(calls)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, count]) => `${name} ${count}`)
+    .join(', ');
+  const rate = operations > 0 ? ((total / operations) * 1000).toFixed(1) : '–';
+  return `${total} (${perOperation || 'none'}) = ${rate} per 1,000 token operations, faults, restarts and the branch key cache of ${branchKeyCacheSeconds} s included`;
+}
+
 function compact(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
 }
@@ -354,6 +424,8 @@ function printSummary(
     leakedLines: number;
     defects: Record<string, number>;
     payments: PaymentReport;
+    keys: KeyOperationsReport;
+    kmsCalls: Record<string, number>;
   },
 ): void {
   const paid = run.payments;
@@ -372,6 +444,10 @@ function printSummary(
     `  values lost        ${violations.lost} (wrong values ${violations.wrongValue}, revealed twice ${violations.revealedTwice}, deterministic conflicts ${violations.deterministicConflict}, deleted but revealed ${violations.resurrected})`,
     `  payments           orders ${paid.orders}; paid ${paid.payments.paid}, declined ${paid.payments.declined}, 503 or no answer ${paid.payments.unavailable} (settled by a retry ${paid.settledByRetry}, never answered ${paid.unsettled})`,
     `  processor ledger   ${paid.ledger} charges; double charges ${paid.doubleCharges}, charges lost (paid orders without their one charge ${paid.paidWithoutCharge}, charges of unpaid orders ${paid.chargesOfUnpaidOrders}, of no order ${paid.strayCharges})`,
+    ...run.keys.lines.map(
+      (line, index) => `  ${index === 0 ? 'key operations    ' : '                  '} ${line}`,
+    ),
+    `  KMS calls          ${kmsSummary(run.kmsCalls, report.totalOperations)}`,
     `  log lines scanned  ${run.logLines}, holding a submitted value: ${run.leakedLines}`,
     `  verdict            ${Object.keys(run.defects).length === 0 && run.leakedLines === 0 ? 'PASS' : `FAIL ${JSON.stringify(run.defects)}`}`,
   ];

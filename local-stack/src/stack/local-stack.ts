@@ -21,7 +21,9 @@ import { type LocalKms, startLocalKms } from '@tokenization/local-aws/local-kms'
 import { type PaymentProcessor, startPaymentProcessor } from '@tokenization/local-aws/payment-processor';
 import { readPaymentProcessorApiKey } from '@tokenization/local-aws/payment-processor-api-key';
 import { orderTableDefinition, orderTimeToLiveAttribute } from '@tokenization/order-service/order-table';
+import { keyStoreTableDefinition } from '@tokenization/tokenizer-service/adapters/key-store-table';
 import { vaultTableDefinition, vaultTtlAttribute } from '@tokenization/tokenizer-service/vault-table';
+import { adminEnvironment, keyStoreEnvironment, onboardTenants, policyTenants } from './admin-cli.js';
 import type { LocalStackSettings } from './settings.js';
 import { type Credentials, signedFetch } from './signed-fetch.js';
 
@@ -43,6 +45,10 @@ export interface LocalStackOutputs {
   CustomerOrderTableName: string;
   TokenVaultTableName: string;
   KmsKeyArn: string;
+  /** The branch key store table (one branch key per tenant). */
+  KeyStoreTableName: string;
+  /** The local KMS stand-in's second key: it protects the branch keys. */
+  BranchKeyKmsKeyArn: string;
   DynamoDBEndpoint: string;
   KmsEndpoint: string;
   CognitoEndpoint: string;
@@ -59,6 +65,8 @@ export interface LocalStack {
   pids: Record<'dynamoDb' | 'cognito' | 'tokenizer' | 'orders', number | undefined>;
   /** Resolves with the part's name if a child process exits while the stack runs. */
   exited: Promise<string>;
+  /** The local policy's tenants onboarded by this start, and those kept from an earlier one. */
+  tenants: { created: string[]; existing: string[] };
   stop(): Promise<void>;
 }
 
@@ -77,7 +85,8 @@ export async function localCredentials(role: string): Promise<Credentials> {
 /**
  * Starts the whole stack on loopback: DynamoDB Local, the local KMS and the payment processor stand-in (in
  * this process), cognito-local, the tokenizer and the order service (child processes running their
- * `server.ts`). Stops what it started if any part fails to come up.
+ * `server.ts`). Every tenant of the local authorization policy is onboarded (branch key and tenant record)
+ * before the tokenizer starts. Stops what it started if any part fails to come up.
  */
 export async function startLocalStack(
   settings: LocalStackSettings,
@@ -106,13 +115,16 @@ export async function startLocalStack(
     await createTables(dynamo.endpoint, region, [
       [vaultTableDefinition(tables.vault), vaultTtlAttribute],
       [orderTableDefinition(tables.orders), orderTimeToLiveAttribute],
+      [keyStoreTableDefinition(tables.keyStore)],
     ]);
 
-    // On disk, the key material must survive restarts or the vault's ciphertexts become unreadable.
+    // On disk, the key material must survive restarts or the vault's ciphertexts become unreadable. Two
+    // keys: the vault key (the legacy format) and the key protecting the branch keys.
     const kms = await startLocalKms({
       host,
       port: ports.kms,
       region,
+      keys: 2,
       ...(settings.dataDirectory ? { keyMaterialFile: join(dataDirectory, 'kms-keys.json') } : {}),
     });
     stoppers.push(() => kms.close());
@@ -138,11 +150,19 @@ export async function startLocalStack(
       CustomerOrderTableName: tables.orders,
       TokenVaultTableName: tables.vault,
       KmsKeyArn: kms.keyArn,
+      KeyStoreTableName: tables.keyStore,
+      BranchKeyKmsKeyArn: (kms.keys[1] as { arn: string }).arn, // started with two keys (the file grows to two)
       DynamoDBEndpoint: dynamo.endpoint,
       KmsEndpoint: kms.endpoint,
       CognitoEndpoint: cognito.endpoint,
       PaymentProcessorUrl: paymentProcessor.url,
     };
+
+    // Before the tokenizer starts: it would cache a tenant's absence for TENANT_STATE_CACHE_SECONDS.
+    const tenants = await onboardTenants(
+      await policyTenants(authorizationPolicyFile),
+      adminEnvironment(outputs),
+    );
 
     const tokenizer = startService('tokenizer', tokenizerEntry, onLine, {
       ...tokenizerEnvironment(outputs, host, ports.tokenizer),
@@ -202,7 +222,7 @@ export async function startLocalStack(
       tokenizer: tokenizer.process.pid,
       orders: orders.process.pid,
     };
-    return { outputs, kms, paymentProcessor, pids, exited, stop };
+    return { outputs, kms, paymentProcessor, pids, exited, tenants, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -227,6 +247,7 @@ export function tokenizerEnvironment(
     AWS_SECRET_ACCESS_KEY: 'local',
     TOKEN_VAULT_TABLE_NAME: outputs.TokenVaultTableName,
     KMS_KEY_ARN: outputs.KmsKeyArn,
+    ...keyStoreEnvironment(outputs),
     DYNAMODB_ENDPOINT: outputs.DynamoDBEndpoint,
     KMS_ENDPOINT: outputs.KmsEndpoint,
     AUTHORIZATION_POLICY_FILE: authorizationPolicyFile,
@@ -257,7 +278,8 @@ export function startService(
   });
 }
 
-async function createTables(endpoint: string, region: string, tables: [CreateTableCommandInput, string][]) {
+/** Creates each table (with its time-to-live attribute, when it has one) unless it exists. */
+async function createTables(endpoint: string, region: string, tables: [CreateTableCommandInput, string?][]) {
   const client = new DynamoDBClient({
     endpoint,
     region,
@@ -267,12 +289,14 @@ async function createTables(endpoint: string, region: string, tables: [CreateTab
     for (const [definition, ttlAttribute] of tables) {
       try {
         await client.send(new CreateTableCommand(definition));
-        await client.send(
-          new UpdateTimeToLiveCommand({
-            TableName: definition.TableName,
-            TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
-          }),
-        );
+        if (ttlAttribute) {
+          await client.send(
+            new UpdateTimeToLiveCommand({
+              TableName: definition.TableName,
+              TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
+            }),
+          );
+        }
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
         // Kept from an earlier run (--persist, --data-dir): usable only if its key is today's.

@@ -16,7 +16,8 @@ export interface LocalStackSettings {
   };
   /** Keep data on disk in this folder between runs; in memory when absent. */
   dataDirectory?: string;
-  tables: { vault: string; orders: string };
+  /** The vault, the order table and the branch key store (docs/encryption-and-keys.md). */
+  tables: { vault: string; orders: string; keyStore: string };
   /** Write `.local-stack/outputs.json` (default true); false for a stack beside `npm start`'s (the benchmark's). */
   writeOutputs?: boolean;
   /** Variables added to the tokenizer's environment (the benchmark's own stack lifts a limit). */
@@ -63,6 +64,6 @@ export function localStackSettings(
     region: env.AWS_REGION ?? 'us-east-1',
     ports,
     ...(dataDirectory ? { dataDirectory } : {}),
-    tables: { vault: 'TokenVault', orders: 'CustomerOrders' },
+    tables: { vault: 'TokenVault', orders: 'CustomerOrders', keyStore: 'BranchKeyStore' },
   };
 }

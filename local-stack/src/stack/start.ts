@@ -36,5 +36,11 @@ void stack.exited.then((name) => {
 });
 const width = Math.max(...Object.keys(stack.outputs).map((key) => key.length));
 for (const [key, value] of Object.entries(stack.outputs)) console.log(`  ${key.padEnd(width)}  ${value}`);
+const { created, existing } = stack.tenants;
+console.log(
+  `Tenants of the local policy: ${created.length ? `onboarded ${created.join(', ')}` : ''}` +
+    `${created.length && existing.length ? '; ' : ''}${existing.length ? `kept ${existing.join(', ')}` : ''}`,
+);
 console.log(`Outputs written to ${outputsFile}`);
+console.log('Tenant and key administration: npm run admin -- --help');
 console.log("Local stack ready. Ctrl-C stops it. (LOCAL_STACK_VERBOSE=1 shows the services' JSON logs.)");

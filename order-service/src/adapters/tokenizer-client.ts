@@ -116,6 +116,8 @@ export class TokenizerHttpClient implements CardTokenizer {
     try {
       answer = await this.#client.verify(token, cardNumber);
     } catch (error) {
+      // A 410 for this service's whole tenant is no answer about the token.
+      if (refusesTenant(error)) throw domainError(error);
       // By problem type, or by status alone when the type is not the tokenizer's own.
       const status = error instanceof TokenizerProblemError ? error.status : undefined;
       // Locked after too many mismatches: the tokenizer compares no more, so the card is not shown the same.
@@ -154,7 +156,11 @@ async function domainErrors<T>(call: Promise<T>): Promise<T> {
 export function domainError(error: unknown): unknown {
   if (!(error instanceof TokenizerError)) return error;
   const retryAfterSeconds = error instanceof TokenizerProblemError ? error.retryAfterSeconds : undefined;
+  // The tokenizer refuses this service's tenant as a whole (not onboarded, suspended while its shred is
+  // scheduled, shredded): no order can be served until the security team acts, whatever the request. The
+  // client sees the tokenizer unavailable; the log keeps the problem type (the cause).
   const unavailable =
+    refusesTenant(error) ||
     error.kind === 'timeout' ||
     error.kind === 'connection' ||
     error.kind === 'rate-limited' ||
@@ -170,6 +176,15 @@ export function domainError(error: unknown): unknown {
     return new TokenizerRejectedError(error.status ?? 0, error.message, { cause: error });
   }
   return error;
+}
+
+function refusesTenant(error: unknown): boolean {
+  return (
+    error instanceof TokenizerError &&
+    (error.kind === 'tenant-not-onboarded' ||
+      error.kind === 'tenant-suspended' ||
+      error.kind === 'tenant-shredded')
+  );
 }
 
 // The order stores the tokenizer's brand codes: the contract's list and the domain's must be the same.

@@ -180,8 +180,16 @@ export async function createOrderStack(t: Test, options: OrderStackOptions = {})
     config,
     orderItems: async () => (await dynamoDb.send(new ScanCommand({ TableName: tableName }))).Items ?? [],
     vaultTokenCount: async () =>
-      (await tokenizer.dynamoDb.send(new ScanCommand({ TableName: tokenizer.tableName, Select: 'COUNT' })))
-        .Count ?? 0,
+      (
+        await tokenizer.dynamoDb.send(
+          new ScanCommand({
+            TableName: tokenizer.tableName,
+            Select: 'COUNT',
+            FilterExpression: 'begins_with(pk, :token)',
+            ExpressionAttributeValues: { ':token': { S: 'token#' } },
+          }),
+        )
+      ).Count ?? 0,
   };
 }
 

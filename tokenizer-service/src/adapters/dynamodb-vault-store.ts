@@ -311,7 +311,8 @@ const usesSpentAttribute = 'usesSpent';
 /** Verify mismatches since the last reset (N); absent means none. */
 const verifyMismatchesAttribute = 'verifyMismatches';
 
-function toItem(record: VaultRecord): Item {
+/** The token item of a record (the maintenance adapter rewrites items with it too). */
+export function toItem(record: VaultRecord): Item {
   const item: Item = {
     [vaultKeyAttribute]: { S: tokenKey(record.tenant, record.token) },
     tenant: { S: record.tenant },
@@ -322,6 +323,7 @@ function toItem(record: VaultRecord): Item {
     format: { S: record.format },
     metadata: { M: Object.fromEntries(Object.entries(record.metadata).map(([k, v]) => [k, { S: v }])) },
   };
+  if (record.keyVersion !== undefined) item.keyVersion = { S: record.keyVersion };
   if (record.fingerprint) item.fingerprint = { S: record.fingerprint };
   if (record.expiresAt) item[vaultTtlAttribute] = { N: String(Math.ceil(record.expiresAt.getTime() / 1000)) };
   if (record.maxUses !== undefined) item.maxUses = { N: String(record.maxUses) };
@@ -335,7 +337,7 @@ function toItem(record: VaultRecord): Item {
  * attribute says otherwise was moved or rewritten (an IntegrityError, returned so a batch can answer it
  * per item). The other attributes are checked against the facts sealed in the ciphertext by the vault.
  */
-function fromItem(item: Item, key: VaultRecordKey): VaultRecord | IntegrityError {
+export function fromItem(item: Item, key: VaultRecordKey): VaultRecord | IntegrityError {
   if (item.tenant?.S !== key.tenant || item.token?.S !== key.token) {
     return new IntegrityError('stored tenant or token disagrees with the item key');
   }
@@ -352,6 +354,7 @@ function fromItem(item: Item, key: VaultRecordKey): VaultRecord | IntegrityError
     type: (item.type?.S ?? 'generic') as ValueType,
     format: (item.format?.S ?? 'random') as TokenFormat,
     metadata: Object.fromEntries(Object.entries(item.metadata?.M ?? {}).map(([k, v]) => [k, v.S ?? ''])),
+    ...(item.keyVersion?.S !== undefined ? { keyVersion: item.keyVersion.S } : {}),
     ...(item.fingerprint?.S ? { fingerprint: item.fingerprint.S } : {}),
     ...(expiresAt !== undefined ? { expiresAt: new Date(expiresAt * 1000) } : {}),
     ...(maxUses !== undefined ? { maxUses } : {}),

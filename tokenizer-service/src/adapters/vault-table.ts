@@ -1,8 +1,8 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 /**
- * The vault table: one partition key, four kinds of item (see docs/data-model.md, "Vault table").
- * Every key starts with its tenant, so tenants never share an item.
+ * The vault table: one partition key, several kinds of item (see docs/data-model.md, "Vault table").
+ * Every key of a tenant's item names its tenant, so tenants never share an item.
  */
 export const vaultKeyAttribute = 'pk';
 
@@ -25,6 +25,14 @@ export function fingerprintKey(tenant: string, fingerprint: string): string {
  */
 export function rateWindowKey(tenant: string, principalDigest: string, minute: string): string {
   return `ratelimit#${tenant}#${principalDigest}#${minute}`;
+}
+
+/** The first characters of every tenant record's key (the admin's list scans for them). */
+export const tenantKeyPrefix = 'tenant#';
+
+/** A tenant's record: its state (active, shred scheduled, shredded) and branch key; see TenantRecord. */
+export function tenantKey(tenant: string): string {
+  return `${tenantKeyPrefix}${tenant}`;
 }
 
 /** The KMS-wrapped key of the fingerprint HMAC (one per vault). */

@@ -46,6 +46,33 @@ export class VerifyLockedError extends Error {
   }
 }
 
+/**
+ * The caller's tenant has no tenant record: it was never onboarded (answered 403 `tenant-not-onboarded`).
+ * Messages never name the tenant.
+ */
+export class TenantNotOnboardedError extends Error {
+  override readonly name = 'TenantNotOnboardedError';
+  constructor() {
+    super("the caller's tenant is not onboarded");
+  }
+}
+
+/** The tenant's shred is scheduled: refused until it is cancelled (403 `tenant-suspended`). */
+export class TenantSuspendedError extends Error {
+  override readonly name = 'TenantSuspendedError';
+  constructor() {
+    super("the caller's tenant is suspended: its shred is scheduled");
+  }
+}
+
+/** The tenant was shredded: its values are unrecoverable (410 `tenant-shredded`). */
+export class TenantShreddedError extends Error {
+  override readonly name = 'TenantShreddedError';
+  constructor() {
+    super("the caller's tenant was shredded");
+  }
+}
+
 /** Every fresh token tried already existed (only plausible for tokens with a small space). */
 export class TokenSpaceExhaustedError extends Error {
   override readonly name = 'TokenSpaceExhaustedError';

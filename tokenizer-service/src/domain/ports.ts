@@ -7,8 +7,8 @@ export type TokenFormat = 'random' | 'format_preserving';
 
 /**
  * One vault entry: the ciphertext of a value, bound to its tenant and token, and its policy. Every field
- * but `ciphertext` and `usesSpent` is an immutable fact of the token, sealed inside the ciphertext (see
- * token-facts.ts): a read that finds them changed is refused.
+ * but `ciphertext`, `keyVersion` and `usesSpent` is an immutable fact of the token, bound to the ciphertext
+ * (see token-facts.ts): a read that finds them changed is refused.
  */
 export interface VaultRecord {
   /** From the key that was asked for, never from a stored attribute. */
@@ -16,6 +16,11 @@ export interface VaultRecord {
   /** From the key that was asked for, never from a stored attribute. */
   token: string;
   ciphertext: Uint8Array;
+  /**
+   * The tenant's branch key version that sealed the value: a hint (the version is authenticated inside the
+   * ciphertext), not a sealed fact. Absent: the legacy format (the vault key), readable until re-encrypted.
+   */
+  keyVersion?: string;
   createdAt: Date;
   type: ValueType;
   format: TokenFormat;
@@ -97,21 +102,99 @@ export class FingerprintTakenError extends Error {
 
 /**
  * Encrypts values so that a ciphertext only ever decrypts for the tenant and token it was made for, and
- * seals `facts` (the digest of the token's immutable facts) beside the value.
+ * binds `facts` (the digest of the token's immutable facts) to the value.
  */
 export interface ValueCipher {
-  encrypt(key: VaultRecordKey, value: string, facts: Uint8Array): Promise<Uint8Array>;
+  /** `keyVersion`: the tenant's branch key version that sealed it; absent when written in the legacy format. */
+  encrypt(
+    key: VaultRecordKey,
+    value: string,
+    facts: Uint8Array,
+  ): Promise<{ ciphertext: Uint8Array; keyVersion?: string }>;
   /**
-   * Throws IntegrityError when the ciphertext was made for another token or tenant, was altered, or was
-   * sealed with other facts than `facts`.
+   * Opens a record's ciphertext: the legacy format when the record has no keyVersion. Returns the branch
+   * key version that sealed it (read from the ciphertext; undefined for the legacy format). Throws
+   * IntegrityError when the ciphertext was made for another token or tenant, was altered, or was sealed
+   * with other facts than `facts`.
    */
-  decrypt(key: VaultRecordKey, ciphertext: Uint8Array, facts: Uint8Array): Promise<string>;
+  decrypt(
+    key: VaultRecordKey & Pick<VaultRecord, 'keyVersion'>,
+    ciphertext: Uint8Array,
+    facts: Uint8Array,
+  ): Promise<{ value: string; keyVersion?: string }>;
   checkHealth(): Promise<void>;
 }
 
-/** Keyed fingerprints (HMAC-SHA-256 under a KMS-protected key) for deterministic tokens. */
+/**
+ * Keyed fingerprints for deterministic tokens (HMAC-SHA-256; the key of each branch key version derived
+ * from it). `active` is the one a new deterministic token gets; `earlier` are the ones an existing token
+ * may still hold (the previous version's within the rotation window, then the legacy one), to look up
+ * after `active`, in order.
+ */
 export interface Fingerprinter {
-  fingerprint(tenant: string, scope: string, value: string): Promise<string>;
+  fingerprints(tenant: string, scope: string, value: string): Promise<{ active: string; earlier: string[] }>;
+}
+
+/**
+ * A tenant's life as the tokenizer sees it: `active` (usable), `shred_scheduled` (refused until the shred
+ * is cancelled or executed, like a KMS key pending deletion), `shredded` (its branch key is gone).
+ */
+export type TenantStatus = 'active' | 'shred_scheduled' | 'shredded';
+
+/** A tenant's record in the vault table (`tenant#<tenant>`), written by the admin operations only. */
+export interface TenantRecord {
+  tenant: string;
+  status: TenantStatus;
+  /** The tenant's branch key in the key store (`tenant-<tenant>`). */
+  branchKeyId: string;
+  createdAt: Date;
+  /** The branch key version active before the latest rotation, and when it was rotated. */
+  previousKeyVersion?: string;
+  rotatedAt?: Date;
+  /** When a scheduled shred may be executed. */
+  shredAfter?: Date;
+  shreddedAt?: Date;
+  /** A re-encryption pass left no item of the tenant in the legacy format: no legacy fingerprint lookups. */
+  legacyRetired?: boolean;
+  /** Starts at 1; every write is conditional on the revision it read, then adds one. */
+  revision: number;
+}
+
+/** What an admin operation changes on a tenant record; `null` removes an optional attribute. */
+export type TenantChanges = {
+  [Name in Exclude<keyof TenantRecord, 'tenant' | 'branchKeyId' | 'createdAt' | 'revision'>]?:
+    | TenantRecord[Name]
+    | (undefined extends TenantRecord[Name] ? null : never);
+};
+
+export interface TenantRegistry {
+  /** The tenant's record, or undefined when the tenant was never onboarded. */
+  get(tenant: string): Promise<TenantRecord | undefined>;
+  /** Every tenant record (a scan: admin use only, never on a request's path). */
+  list(): Promise<TenantRecord[]>;
+  /** Writes an `active` record at revision 1; TenantExistsError when the tenant has one already. */
+  create(tenant: string, at: Date): Promise<TenantRecord>;
+  /**
+   * Applies `changes` only if the stored record is still at `record.revision`, and returns the record at
+   * the next revision; TenantChangedError when another write came first (read again and decide again).
+   */
+  update(record: TenantRecord, changes: TenantChanges): Promise<TenantRecord>;
+}
+
+/** A conditional write of a tenant record lost: the record is not at the revision it was read at. */
+export class TenantChangedError extends Error {
+  override readonly name: string = 'TenantChangedError';
+  constructor(message = 'the tenant record changed since it was read') {
+    super(message);
+  }
+}
+
+/** The tenant already has a record: a create lost to an earlier one. */
+export class TenantExistsError extends TenantChangedError {
+  override readonly name = 'TenantExistsError';
+  constructor() {
+    super('the tenant already has a record');
+  }
 }
 
 export type Clock = () => Date;

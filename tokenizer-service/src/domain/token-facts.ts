@@ -1,7 +1,7 @@
-// The facts of a token fixed at tokenize, in one canonical encoding. Their SHA-256 digest is sealed inside
-// the ciphertext beside the value, so any change to them in the table (type, card facts, maxUses, expiry,
-// creation time, metadata, deterministic fingerprint) fails decryption's check on every read. They stay
-// out of the encryption context: the data key cache reuses a key only for an identical context.
+// The facts of a token fixed at tokenize, in one canonical encoding. Their SHA-256 digest is bound to the
+// ciphertext (in its encryption context; in the legacy format sealed inside the plaintext), so any change
+// to them in the table (type, card facts, maxUses, expiry, creation time, metadata, deterministic
+// fingerprint) fails decryption's check on every read.
 import { createHash } from 'node:crypto';
 import type { VaultRecord } from './ports.js';
 

@@ -252,9 +252,13 @@ export class TokenVault {
         ...(plan.ttlSeconds ? { expiresAt: expiryAfter(createdAt, plan.ttlSeconds) } : {}),
         ...(plan.maxUses ? { maxUses: plan.maxUses, usesSpent: 0 } : {}),
       };
-      // The token and its facts are sealed inside the ciphertext, so each attempt encrypts again.
-      const ciphertext = await this.#cipher.encrypt({ tenant, token }, plan.value, tokenFactsDigest(facts));
-      const record: VaultRecord = { ...facts, ciphertext };
+      // The token and its facts are bound to the ciphertext, so each attempt encrypts again.
+      const { ciphertext, keyVersion } = await this.#cipher.encrypt(
+        { tenant, token },
+        plan.value,
+        tokenFactsDigest(facts),
+      );
+      const record: VaultRecord = { ...facts, ciphertext, ...(keyVersion ? { keyVersion } : {}) };
       try {
         await this.#store.create(record);
         return tokenizeOutput(record);
@@ -265,13 +269,18 @@ export class TokenVault {
     throw new TokenSpaceExhaustedError(this.#maxAttempts);
   }
 
-  /** One token per value: the fingerprint entry is written in the same transaction as the token. */
+  /**
+   * One token per value: the fingerprint entry is written in the same transaction as the token. A token made
+   * under an earlier fingerprint key (before a rotation, or in the legacy format) is found by its own
+   * fingerprint, so the value keeps its token; a new token gets the active fingerprint.
+   */
   async #tokenizeDeterministic(tenant: string, plan: Plan): Promise<TokenizeOutput> {
-    const scope = `${plan.type}:${plan.format}:${plan.format === 'format_preserving' ? plan.preserve : '-'}`;
-    const fingerprint = await this.#fingerprinter.fingerprint(tenant, scope, plan.value);
+    const scope = fingerprintScope(plan);
+    const { active, earlier } = await this.#fingerprinter.fingerprints(tenant, scope, plan.value);
     for (let round = 0; round < maxFingerprintRounds; round++) {
-      const existing = await this.#store.findByFingerprint(tenant, fingerprint);
-      if (existing) {
+      const found = await this.#findFingerprint(tenant, [active, ...earlier]);
+      if (found) {
+        const { fingerprint, token: existing } = found;
         const record = await this.#store.get({ tenant, token: existing });
         if (record) {
           // The fingerprint entry is not sealed: the token it names must hold this very fingerprint.
@@ -285,7 +294,7 @@ export class TokenVault {
         continue;
       }
       try {
-        return await this.#create(tenant, plan, fingerprint);
+        return await this.#create(tenant, plan, active);
       } catch (error) {
         // A concurrent request tokenized the same value first: the next round returns its token.
         if (!(error instanceof FingerprintTakenError)) throw error;
@@ -294,6 +303,18 @@ export class TokenVault {
     throw new DependencyUnavailableError('store', {
       cause: new Error('deterministic tokenization contention'),
     });
+  }
+
+  /** The first of `fingerprints` (in order) that names a token. */
+  async #findFingerprint(
+    tenant: string,
+    fingerprints: readonly string[],
+  ): Promise<{ fingerprint: string; token: string } | undefined> {
+    for (const fingerprint of new Set(fingerprints)) {
+      const token = await this.#store.findByFingerprint(tenant, fingerprint);
+      if (token) return { fingerprint, token };
+    }
+    return undefined;
   }
 
   /** Verified first: expiry and uses are judged from the sealed facts, never from unchecked attributes. */
@@ -348,10 +369,19 @@ export class TokenVault {
    * checks its use counter against the sealed maxUses. Throws IntegrityError otherwise.
    */
   async #verify(record: VaultRecord): Promise<string> {
-    const value = await this.#cipher.decrypt(record, record.ciphertext, tokenFactsDigest(record));
+    const { value } = await this.#cipher.decrypt(record, record.ciphertext, tokenFactsDigest(record));
     if (!plausibleUsesSpent(record)) throw new IntegrityError('use counter out of range');
     return value;
   }
+}
+
+/**
+ * The scope a deterministic token's fingerprint is taken in: its type and format (a deterministic
+ * format-preserving token always keeps the last four digits, see planTokenization). The re-encryption job
+ * recomputes fingerprints in the same scope.
+ */
+export function fingerprintScope({ type, format }: Pick<VaultRecord, 'type' | 'format'>): string {
+  return `${type}:${format}:${format === 'format_preserving' ? 'last4' : '-'}`;
 }
 
 /** Validates what the schema cannot: the value against its type, and the options against each other. */

@@ -33,7 +33,12 @@ export interface AccessControlOptions {
 export type Denial =
   | { status: 401; reason: AuthenticationFailure }
   | { status: 403; reason: 'unknown-principal' | 'missing-permission'; principal: PrincipalArn }
-  | { status: 429; reason: 'deterministic-rate-limit'; principal: PrincipalArn };
+  | { status: 429; reason: 'deterministic-rate-limit'; principal: PrincipalArn }
+  | {
+      status: 403 | 410;
+      reason: 'tenant-not-onboarded' | 'tenant-suspended' | 'tenant-shredded';
+      principal: PrincipalArn;
+    };
 
 const denials = new WeakMap<FastifyRequest, Denial>();
 

@@ -8,11 +8,14 @@ import { deterministicItemCount, operationIdOf } from './operation-access.js';
 
 const tokenizing = new Set(['tokenize', 'tokenizeBatch']);
 
-/** The rate limit's hooks, after the access control's: a caller it refuses spends nothing. */
+/**
+ * The rate limit's hooks, after the access control's and the tenant state's: a caller they refuse spends
+ * nothing.
+ */
 export function deterministicRateLimitHooks(limit: DeterministicTokenizationLimit): HookSet {
   return {
     name: 'deterministic-rate-limit',
-    dependencies: ['access-control'],
+    dependencies: ['access-control', 'tenant-state'],
     register: (app) => registerDeterministicRateLimit(app, limit),
   };
 }

@@ -5,6 +5,9 @@ import {
   DependencyUnavailableError,
   IntegrityError,
   InvalidItemError,
+  TenantNotOnboardedError,
+  TenantShreddedError,
+  TenantSuspendedError,
   TokenExpiredError,
   TokenNotFoundError,
   TokenSpaceExhaustedError,
@@ -31,6 +34,38 @@ const dependencyNames = { store: 'vault store', kms: 'key service', secrets: 'se
 function answerFor(error: FastifyError, retryAfterSeconds: number): ProblemAnswer | undefined {
   const forwarding = forwardAnswerFor(error, retryAfterSeconds);
   if (forwarding) return forwarding;
+  // The caller's own tenant, so it is not named: a detail may end up in a shared log.
+  if (error instanceof TenantNotOnboardedError) {
+    return {
+      problem: {
+        type: problemType('tenant-not-onboarded'),
+        title: 'Forbidden',
+        status: 403,
+        detail: "The caller's tenant is not onboarded to the tokenizer.",
+      },
+    };
+  }
+  if (error instanceof TenantSuspendedError) {
+    return {
+      problem: {
+        type: problemType('tenant-suspended'),
+        title: 'Forbidden',
+        status: 403,
+        detail:
+          "The caller's tenant is suspended: its shred is scheduled. Nothing is served until it is cancelled.",
+      },
+    };
+  }
+  if (error instanceof TenantShreddedError) {
+    return {
+      problem: {
+        type: problemType('tenant-shredded'),
+        title: 'Gone',
+        status: 410,
+        detail: "The caller's tenant was shredded: its tokens and values are gone for good.",
+      },
+    };
+  }
   if (error instanceof TokenExpiredError) {
     return {
       problem: {

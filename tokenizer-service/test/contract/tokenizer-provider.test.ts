@@ -283,6 +283,39 @@ t.test('403: a signed caller outside the policy, and one without the permission'
   }
 });
 
+t.test('403 and 410: a tenant not onboarded, suspended, or shredded', async (t) => {
+  const tokenOperations = everyOperation.filter(
+    ({ operationId }) => !['live', 'ready'].includes(operationId),
+  );
+  const newcomer = await createTestStack(t, { ...forwarding, onboard: false });
+  for (const { operationId, request } of tokenOperations) {
+    const response = await newcomer.inject(request);
+    check(t, operationId, response, 403, 'tenant not onboarded');
+    t.equal(response.json().type, 'urn:tokenization:problem:tenant-not-onboarded');
+  }
+  let now = Date.now();
+  const stack = await createTestStack(t, { ...forwarding, clock: () => new Date(now) });
+  const active = await stack.tenantRegistry.get('default');
+  if (!active) throw new Error('the stack onboarded no tenant');
+  const scheduled = await stack.tenantRegistry.update(active, {
+    status: 'shred_scheduled',
+    shredAfter: new Date(now + 86_400_000),
+  });
+  now += Number(stack.config.TENANT_STATE_CACHE_SECONDS) * 1000;
+  for (const { operationId, request } of tokenOperations) {
+    const response = await stack.inject(request);
+    check(t, operationId, response, 403, 'tenant suspended');
+    t.equal(response.json().type, 'urn:tokenization:problem:tenant-suspended');
+  }
+  await stack.tenantRegistry.update(scheduled, { status: 'shredded', shreddedAt: new Date(now) });
+  now += Number(stack.config.TENANT_STATE_CACHE_SECONDS) * 1000;
+  for (const { operationId, request } of tokenOperations) {
+    const response = await stack.inject(request);
+    check(t, operationId, response, 410, 'tenant shredded');
+    t.equal(response.json().type, 'urn:tokenization:problem:tenant-shredded');
+  }
+});
+
 t.test('413: bodies above the limit', async (t) => {
   const { inject } = await createTestStack(t, { env: { BODY_LIMIT_BYTES: '2048' } });
   const big = 'x'.repeat(1000);

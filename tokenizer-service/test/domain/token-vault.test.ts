@@ -15,8 +15,12 @@ function vaultWithFullTokenSpace() {
   } as unknown as VaultStore;
   const vault = new TokenVault({
     store,
-    cipher: { encrypt: async () => new Uint8Array(1), decrypt: async () => '', checkHealth: async () => {} },
-    fingerprinter: { fingerprint: async () => 'fp' },
+    cipher: {
+      encrypt: async () => ({ ciphertext: new Uint8Array(1) }),
+      decrypt: async () => ({ value: '' }),
+      checkHealth: async () => {},
+    },
+    fingerprinter: { fingerprints: async () => ({ active: 'fp', earlier: [] }) },
     clock: () => new Date(),
     maxCollisionRetries: 4,
   });
@@ -77,11 +81,11 @@ function vaultWithSlowFirstSpend() {
   return new TokenVault({
     store,
     cipher: {
-      encrypt: async () => new Uint8Array(1),
-      decrypt: async () => 'secret',
+      encrypt: async () => ({ ciphertext: new Uint8Array(1) }),
+      decrypt: async () => ({ value: 'secret' }),
       checkHealth: async () => {},
     },
-    fingerprinter: { fingerprint: async () => 'fp' },
+    fingerprinter: { fingerprints: async () => ({ active: 'fp', earlier: [] }) },
     clock: () => new Date(),
   });
 }

@@ -22,14 +22,24 @@ import {
 import { testCardNumbers } from '@tokenization/local-aws/test-support/test-cards';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
+import { DynamoDbTenantRegistry } from '../../src/adapters/dynamodb-tenant-registry.js';
+import { keyStoreTableDefinition } from '../../src/adapters/key-store-table.js';
+import type { SingleFlightBranchKeyStore } from '../../src/adapters/tenant-keyring.js';
 import { vaultTableDefinition } from '../../src/adapters/vault-table.js';
 import { buildApp } from '../../src/app.js';
 import type { AuthorizationPolicyDocument } from '../../src/auth/authorization-policy.js';
 import { sigV4Authenticator } from '../../src/auth/sigv4-authenticator.js';
 import { loadConfig, type TokenizerConfig } from '../../src/config.js';
+import { TenantExistsError } from '../../src/domain/ports.js';
 import type { ResolveHost } from '../../src/forwarding/destination-client.js';
 import { createAuditLogger, createLogger } from '../../src/logging.js';
 import { createDependencies, createForwarding } from '../../src/wiring.js';
+import {
+  adminKeyStore,
+  branchKeyKmsKeyArn,
+  createBranchKey,
+  testKeyStoreLogicalName,
+} from './tenant-keys.js';
 import {
   allPermissions,
   credentialsOf,
@@ -110,6 +120,11 @@ export interface TestStack {
   dynamoDb: DynamoDBClient;
   tableName: string;
   config: TokenizerConfig;
+  /** The tenant records of this stack's table (the admin's view: change a tenant's state with it). */
+  tenantRegistry: DynamoDbTenantRegistry;
+  /** The branch key store as the key administrator sees it (versionKey rotates a tenant's key). */
+  keyStore: SingleFlightBranchKeyStore;
+  keyStoreTableName: string;
 }
 
 export interface TestStackOptions {
@@ -137,18 +152,27 @@ export interface TestStackOptions {
   secretFiles?: Record<string, string>;
   /** Replaces the DNS resolver of the destination client (a host that resolves to a chosen address). */
   resolveHost?: ResolveHost;
+  /**
+   * Writes an active tenant record and creates a branch key for every tenant of the policy (default
+   * true), as onboarding does.
+   */
+  onboard?: boolean;
 }
 
 export async function createTestStack(t: Test, options: TestStackOptions = {}): Promise<TestStack> {
   const dynamoDbEndpoint =
     options.dynamoDbEndpoint ?? options.shareWith?.config.DYNAMODB_ENDPOINT ?? testDynamoDbEndpoint();
   const dynamoDb = options.shareWith?.dynamoDb ?? testDynamoDbClient(dynamoDbEndpoint);
-  const kms = options.shareWith?.kms ?? (await startLocalKms());
+  // The vault key (legacy format) and the branch keys' KMS key.
+  const kms = options.shareWith?.kms ?? (await startLocalKms({ keys: 2 }));
   const tableName = options.shareWith?.tableName ?? uniqueTableName('vault');
+  const keyStoreTableName = options.shareWith?.keyStoreTableName ?? uniqueTableName('branch-keys');
   if (!options.shareWith) {
     await dynamoDb.send(new CreateTableCommand(vaultTableDefinition(tableName)));
+    await dynamoDb.send(new CreateTableCommand(keyStoreTableDefinition(keyStoreTableName)));
     t.teardown(async () => {
       await dynamoDb.send(new DeleteTableCommand({ TableName: tableName }));
+      await dynamoDb.send(new DeleteTableCommand({ TableName: keyStoreTableName }));
       dynamoDb.destroy();
       await kms.close();
     });
@@ -162,13 +186,29 @@ export async function createTestStack(t: Test, options: TestStackOptions = {}): 
     KMS_KEY_ARN: kms.keyArn,
     DYNAMODB_ENDPOINT: dynamoDbEndpoint,
     KMS_ENDPOINT: kms.endpoint,
+    KEY_STORE_TABLE_NAME: keyStoreTableName,
+    BRANCH_KEY_KMS_KEY_ARN: branchKeyKmsKeyArn(kms),
+    KEY_STORE_LOGICAL_NAME: testKeyStoreLogicalName,
     // Generous: DynamoDB Local on a loaded 2-core machine can take over a second to accept a connection.
     DEPENDENCY_TIMEOUT_MS: '3000',
     AUTHORIZATION_POLICY: JSON.stringify(policy),
     ...env,
   });
+  const tenantRegistry = new DynamoDbTenantRegistry({ client: dynamoDb, tableName });
+  const keyStore =
+    options.shareWith?.keyStore ?? adminKeyStore(t, { kms, dynamoDb, tableName: keyStoreTableName });
+  if (options.onboard !== false) {
+    // A policy a test made malformed on purpose is left for the app to refuse.
+    const principals = Array.isArray(policy.principals) ? policy.principals : [];
+    const tenants = [tenant, ...principals.map((principal) => principal.tenant)];
+    await onboard(tenantRegistry, tenants);
+    for (const each of new Set(tenants)) {
+      await createBranchKey(keyStore, each, { dynamoDb, tableName: keyStoreTableName });
+    }
+  }
   const auditEvents: AuditLine[] = [];
   const deps = createDependencies(config, createLogger('trace', logSink), {
+    ...(options.clock ? { clock: options.clock } : {}),
     // The local stack's verifier, on the wall clock whatever `clock` the vault gets.
     authenticate: sigV4Authenticator({
       credentials: credentialsOf(options.callers ?? [testCaller]),
@@ -197,7 +237,29 @@ export async function createTestStack(t: Test, options: TestStackOptions = {}): 
     return response;
   };
   const inject = (request: InjectOptions) => injectAs(testCaller, request);
-  return { app, inject, injectAs, tenant, auditEvents, kms, dynamoDb, tableName, config };
+  return {
+    app,
+    inject,
+    injectAs,
+    tenant,
+    auditEvents,
+    kms,
+    dynamoDb,
+    tableName,
+    config,
+    tenantRegistry,
+    keyStore,
+    keyStoreTableName,
+  };
+}
+
+/** An active record for each tenant that has none yet (a stack sharing a table finds some written). */
+async function onboard(registry: DynamoDbTenantRegistry, tenants: readonly string[]): Promise<void> {
+  for (const tenant of new Set(tenants)) {
+    await registry.create(tenant, new Date()).catch((error: unknown) => {
+      if (!(error instanceof TenantExistsError)) throw error;
+    });
+  }
 }
 
 /** CONNECTIONS_FILE for a test's connections, in a directory removed after the test. */

@@ -1,6 +1,6 @@
 // Crypto tamper tests over the whole stack: a vault item's ciphertext is replaced in DynamoDB (as someone
 // with write access to the table could) by another token's, another tenant's, a truncated or bit-flipped
-// one, or a fresh encryption under another encryption context, key or algorithm suite. Detokenize must
+// one, or a fresh encryption under another encryption context, branch key, format or algorithm suite. Detokenize must
 // refuse each (`integrity_error`, no value), keep answering the untouched tokens of the same request, and
 // record the refusal in the audit event. tokens-api.test.ts covers the plain copies without the audit;
 // encryption-sdk-cipher.test.ts the cipher alone.
@@ -8,14 +8,15 @@ import {
   AlgorithmSuiteIdentifier,
   buildClient,
   CommitmentPolicy,
+  type KmsHierarchicalKeyRingNode,
   KmsKeyringNode,
 } from '@aws-crypto/client-node';
 import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { KMS } from '@aws-sdk/client-kms';
-import { startLocalKms } from '@tokenization/local-aws/local-kms';
-import t from 'tap';
+import { KMS, KMSClient } from '@aws-sdk/client-kms';
+import t, { type Test } from 'tap';
 import { DynamoDbVaultStore } from '../../src/adapters/dynamodb-vault-store.js';
 import { encryptionContextPurpose } from '../../src/adapters/encryption-sdk-cipher.js';
+import { createTenantKeyStore, tenantKeyring } from '../../src/adapters/tenant-keyring.js';
 import { tokenKey } from '../../src/adapters/vault-table.js';
 import { tokenFactsDigest } from '../../src/domain/token-facts.js';
 import {
@@ -35,8 +36,8 @@ const committing = buildClient({
 const nonCommitting = buildClient(CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
 
 /**
- * The tokenizer's plaintext frame (`version 2 | token length | token | facts length | facts | value`), as an
- * attacker who knows the format would build it: each forgery below is right in all but what it names.
+ * The legacy format's plaintext frame (`version 2 | token length | token | facts length | facts | value`),
+ * as an attacker who knows the format would build it.
  */
 function frame(token: string, facts: Uint8Array, value: string): Buffer {
   const length = (bytes: Uint8Array) => Buffer.of(bytes.length >> 8, bytes.length & 0xff);
@@ -68,6 +69,30 @@ function keyringFor(endpoint: string, keyArn: string): KmsKeyringNode {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   return new KmsKeyringNode({ generatorKeyId: keyArn, clientProvider: () => client });
+}
+
+/** The tenants' keyring over the stack's key store, as a holder of the branch keys' KMS key could build it. */
+function tenantKeyringOf(t: Test, stack: TestStack): KmsHierarchicalKeyRingNode {
+  const client = new KMSClient({
+    endpoint: stack.kms.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  t.teardown(() => client.destroy());
+  const keyStore = createTenantKeyStore({
+    logicalName: stack.config.KEY_STORE_LOGICAL_NAME,
+    tableName: stack.config.KEY_STORE_TABLE_NAME,
+    dynamoDb: stack.dynamoDb,
+    kms: client,
+    kmsKeyArn: stack.config.BRANCH_KEY_KMS_KEY_ARN,
+  });
+  return tenantKeyring(keyStore, { cacheTtlSeconds: 300, cacheSize: 10 });
+}
+
+/** The encryption context the tokenizer gives the token's value (the facts are not secret: they are in the item). */
+async function contextOf(stack: TestStack, token: string): Promise<Record<string, string>> {
+  const facts = Buffer.from(await factsOf(stack, token)).toString('base64url');
+  return { purpose: encryptionContextPurpose, tenant: 'default', token, facts };
 }
 
 function flipBit(bytes: Uint8Array, index: number): Uint8Array {
@@ -106,11 +131,8 @@ async function tokenize(stack: TestStack, value: string, options: Record<string,
 t.test('tampered ciphertexts are refused as integrity_error, and the audit event says so', async (t) => {
   const tenantA = await createTestStack(t);
   const tenantB = await createTestStack(t, { shareWith: tenantA, tenant: 'tenant-b' });
-  const otherKms = await startLocalKms();
-  t.teardown(() => otherKms.close());
   const vaultKeyring = keyringFor(tenantA.kms.endpoint, tenantA.kms.keyArn);
-  const foreignKeyring = keyringFor(otherKms.endpoint, otherKms.keyArn);
-  const context = (tenant: string) => ({ purpose: encryptionContextPurpose, tenant });
+  const tenantKeyring = tenantKeyringOf(t, tenantA);
 
   const neighbour = await tokenize(tenantA, mastercard as string);
   const otherTenantToken = await tokenize(tenantB, amex as string);
@@ -137,53 +159,62 @@ t.test('tampered ciphertexts are refused as integrity_error, and the audit event
       'encrypted again under another purpose',
       async (victim) =>
         (
-          await committing.encrypt(
-            vaultKeyring,
-            frame(victim, await factsOf(tenantA, victim), jcb as string),
-            {
-              encryptionContext: { purpose: 'other', tenant: 'default' },
-            },
-          )
+          await committing.encrypt(tenantKeyring, Buffer.from(jcb as string), {
+            encryptionContext: { ...(await contextOf(tenantA, victim)), purpose: 'other' },
+          })
         ).result,
     ],
     [
-      'encrypted again under another tenant',
+      "encrypted again under another tenant's branch key",
+      async (victim) =>
+        (
+          await committing.encrypt(tenantKeyring, Buffer.from(jcb as string), {
+            encryptionContext: { ...(await contextOf(tenantA, victim)), tenant: 'tenant-b' },
+          })
+        ).result,
+    ],
+    [
+      'encrypted again for another token',
+      async (victim) =>
+        (
+          await committing.encrypt(tenantKeyring, Buffer.from(jcb as string), {
+            encryptionContext: { ...(await contextOf(tenantA, victim)), token: neighbour },
+          })
+        ).result,
+    ],
+    [
+      "encrypted again with another token's facts",
+      async (victim) =>
+        (
+          await committing.encrypt(tenantKeyring, Buffer.from(jcb as string), {
+            encryptionContext: {
+              ...(await contextOf(tenantA, victim)),
+              facts: (await contextOf(tenantA, neighbour)).facts as string,
+            },
+          })
+        ).result,
+    ],
+    [
+      'in the legacy format (the vault key, token and facts sealed in the plaintext) on a new item',
       async (victim) =>
         (
           await committing.encrypt(
             vaultKeyring,
             frame(victim, await factsOf(tenantA, victim), jcb as string),
             {
-              encryptionContext: context('tenant-b'),
+              encryptionContext: { purpose: encryptionContextPurpose, tenant: 'default' },
             },
           )
         ).result,
     ],
     [
-      'encrypted under another KMS key, with the right context',
+      'downgraded to a non-committing suite, with the right branch key and context',
       async (victim) =>
         (
-          await committing.encrypt(
-            foreignKeyring,
-            frame(victim, await factsOf(tenantA, victim), jcb as string),
-            {
-              encryptionContext: context('default'),
-            },
-          )
-        ).result,
-    ],
-    [
-      'downgraded to a non-committing suite, with the right key and context',
-      async (victim) =>
-        (
-          await nonCommitting.encrypt(
-            vaultKeyring,
-            frame(victim, await factsOf(tenantA, victim), jcb as string),
-            {
-              encryptionContext: context('default'),
-              suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA256,
-            },
-          )
+          await nonCommitting.encrypt(tenantKeyring, Buffer.from(jcb as string), {
+            encryptionContext: await contextOf(tenantA, victim),
+            suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA256,
+          })
         ).result,
     ],
   ];
@@ -240,14 +271,12 @@ t.test('tampered ciphertexts are refused as integrity_error, and the audit event
 t.test(
   'control: the forged frame is the real one, so each forgery above fails for what it names',
   async (t) => {
-    // Only someone who can use the vault's KMS key can do this; the table writer cannot.
+    // Only someone who can use the branch keys' KMS key can do this; the table writer cannot.
     const stack = await createTestStack(t);
     const victim = await tokenize(stack, visa as string);
-    const forged = await committing.encrypt(
-      keyringFor(stack.kms.endpoint, stack.kms.keyArn),
-      frame(victim, await factsOf(stack, victim), jcb as string),
-      { encryptionContext: { purpose: encryptionContextPurpose, tenant: 'default' } },
-    );
+    const forged = await committing.encrypt(tenantKeyringOf(t, stack), Buffer.from(jcb as string), {
+      encryptionContext: await contextOf(stack, victim),
+    });
     await replaceCiphertext(stack, 'default', victim, forged.result);
     const response = await stack.inject({
       method: 'POST',

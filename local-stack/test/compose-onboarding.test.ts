@@ -14,7 +14,7 @@ import {
 import { keyStoreTableDefinition } from '@tokenization/tokenizer-service/adapters/key-store-table';
 import { vaultTableDefinition } from '@tokenization/tokenizer-service/vault-table';
 import t from 'tap';
-import { adminEntry, adminEnvironment, runAdmin } from '../src/stack/admin-cli.js';
+import { adminEntry, runAdmin, vaultEnvironment } from '../src/stack/admin-cli.js';
 import { repositoryRoot } from '../src/stack/local-stack.js';
 
 const script = join(repositoryRoot, 'local-stack/compose/onboard-tenants.sh');
@@ -44,7 +44,7 @@ t.test('onboard-tenants.sh onboards each tenant of the policy once; a second run
       ],
     }),
   );
-  const admin = adminEnvironment({
+  const admin = vaultEnvironment({
     Region: 'us-east-1',
     TokenVaultTableName: tables.vault,
     KmsKeyArn: kms.keys[0]?.arn as string,

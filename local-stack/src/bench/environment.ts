@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { lambdaBundling } from '@tokenization/infra/lambda-bundling';
 import { waitUntil } from '@tokenization/local-aws/child-service';
-import { keyStoreEnvironment } from '../stack/admin-cli.js';
+import { vaultEnvironment } from '../stack/admin-cli.js';
 import {
   authorizationPolicyFile,
   type LocalStackOutputs,
@@ -181,13 +181,7 @@ export async function lambdasUnderTest(outputs: LocalStackOutputs): Promise<Lamb
       userArn: 'arn:aws:sts::000000000000:assumed-role/bench/cold-start',
       environment: {
         ...common,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        TOKEN_VAULT_TABLE_NAME: outputs.TokenVaultTableName,
-        KMS_KEY_ARN: outputs.KmsKeyArn,
-        ...keyStoreEnvironment(outputs),
-        DYNAMODB_ENDPOINT: outputs.DynamoDBEndpoint,
-        KMS_ENDPOINT: outputs.KmsEndpoint,
+        ...vaultEnvironment(outputs),
         AUTHORIZATION_POLICY: JSON.stringify(JSON.parse(await readFile(authorizationPolicyFile, 'utf8'))),
       },
     },

@@ -7,7 +7,7 @@ import { type AdminRun, runAdmin } from '../stack/admin-cli.js';
 
 export interface KeyOperationsOptions {
   tenant: string;
-  /** The admin CLI's environment (adminEnvironment). */
+  /** The admin CLI's environment (vaultEnvironment). */
   env: Record<string, string>;
   checkpointFile: string;
   log: (line: string) => void;

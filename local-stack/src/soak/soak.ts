@@ -32,12 +32,7 @@ import {
   signedSender,
 } from '@tokenization/tokenizer-service/test-support/load-verify';
 import { vaultTableDefinition, vaultTtlAttribute } from '@tokenization/tokenizer-service/vault-table';
-import {
-  type AdminTarget,
-  adminEnvironment,
-  keyStoreEnvironment,
-  onboardTenants,
-} from '../stack/admin-cli.js';
+import { type AdminTarget, onboardTenants, vaultEnvironment } from '../stack/admin-cli.js';
 import { KeyOperations, type KeyOperationsReport } from './key-operations.js';
 import { type PaymentReport, PaymentSoak } from './payments.js';
 
@@ -135,7 +130,7 @@ async function soak(): Promise<number> {
   };
   // The admin CLI knows the tokenizer's cache times: it re-encrypts once every instance uses the new version.
   const adminEnv = {
-    ...adminEnvironment(adminTarget),
+    ...vaultEnvironment(adminTarget),
     BRANCH_KEY_CACHE_TTL_SECONDS: String(branchKeyCacheSeconds),
     TENANT_STATE_CACHE_SECONDS: String(tenantStateCacheSeconds),
   };
@@ -175,18 +170,11 @@ async function soak(): Promise<number> {
   cleanups.push(() => processor.close());
   const tokenizerPort = await freePort(host);
   const tokenizerEnvironment = {
-    AWS_REGION: region,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    TOKEN_VAULT_TABLE_NAME: tableName,
-    KMS_KEY_ARN: kms.keyArn,
-    ...keyStoreEnvironment(adminTarget),
+    ...vaultEnvironment(adminTarget),
     // Branch keys are read again every few seconds: KMS faults are felt under load, and new values are
     // sealed under the rotated version soon after the rotation (the default 5 minutes would outlast it).
     BRANCH_KEY_CACHE_TTL_SECONDS: String(branchKeyCacheSeconds),
     TENANT_STATE_CACHE_SECONDS: String(tenantStateCacheSeconds),
-    DYNAMODB_ENDPOINT: dynamo.endpoint,
-    KMS_ENDPOINT: kms.endpoint,
     AUTHORIZATION_POLICY: JSON.stringify({
       principals: [
         {

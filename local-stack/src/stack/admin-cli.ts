@@ -27,19 +27,11 @@ export type AdminTarget = Pick<
   | 'KmsEndpoint'
 >;
 
-/** What both the tokenizer and the admin CLI read to reach the stack's key store (same names). */
-export function keyStoreEnvironment(
-  outputs: Pick<AdminTarget, 'KeyStoreTableName' | 'BranchKeyKmsKeyArn'>,
-): Record<string, string> {
-  return {
-    KEY_STORE_TABLE_NAME: outputs.KeyStoreTableName,
-    BRANCH_KEY_KMS_KEY_ARN: outputs.BranchKeyKmsKeyArn,
-    KEY_STORE_LOGICAL_NAME: defaultKeyStoreLogicalName,
-  };
-}
-
-/** The admin CLI's environment against the stack: its tables, its KMS stand-in, dev-only keys. */
-export function adminEnvironment(outputs: AdminTarget): Record<string, string> {
+/**
+ * What the tokenizer and the admin CLI both read to reach a stack's tables and keys (the same names): its
+ * DynamoDB Local, its KMS stand-in and dev-only credentials.
+ */
+export function vaultEnvironment(outputs: AdminTarget): Record<string, string> {
   return {
     AWS_REGION: outputs.Region,
     // Any key works with DynamoDB Local and the local KMS; these never reach AWS.
@@ -47,7 +39,9 @@ export function adminEnvironment(outputs: AdminTarget): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: 'local',
     TOKEN_VAULT_TABLE_NAME: outputs.TokenVaultTableName,
     KMS_KEY_ARN: outputs.KmsKeyArn,
-    ...keyStoreEnvironment(outputs),
+    KEY_STORE_TABLE_NAME: outputs.KeyStoreTableName,
+    BRANCH_KEY_KMS_KEY_ARN: outputs.BranchKeyKmsKeyArn,
+    KEY_STORE_LOGICAL_NAME: defaultKeyStoreLogicalName,
     DYNAMODB_ENDPOINT: outputs.DynamoDBEndpoint,
     KMS_ENDPOINT: outputs.KmsEndpoint,
   };

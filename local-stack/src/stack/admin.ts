@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { adminEntry, adminEnvironment } from './admin-cli.js';
+import { adminEntry, vaultEnvironment } from './admin-cli.js';
 import { type LocalStackOutputs, outputsFile, repositoryRoot } from './local-stack.js';
 
 const outputs = JSON.parse(
@@ -28,7 +28,7 @@ const child = spawn(
       HOME: process.env.HOME ?? '',
       NODE_NO_WARNINGS: '1',
       ...(process.env.ADMIN_ACTOR ? { ADMIN_ACTOR: process.env.ADMIN_ACTOR } : {}),
-      ...adminEnvironment(outputs as LocalStackOutputs),
+      ...vaultEnvironment(outputs as LocalStackOutputs),
     },
     stdio: 'inherit',
   },

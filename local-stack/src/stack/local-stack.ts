@@ -23,7 +23,7 @@ import { readPaymentProcessorApiKey } from '@tokenization/local-aws/payment-proc
 import { orderTableDefinition, orderTimeToLiveAttribute } from '@tokenization/order-service/order-table';
 import { keyStoreTableDefinition } from '@tokenization/tokenizer-service/adapters/key-store-table';
 import { vaultTableDefinition, vaultTtlAttribute } from '@tokenization/tokenizer-service/vault-table';
-import { adminEnvironment, keyStoreEnvironment, onboardTenants, policyTenants } from './admin-cli.js';
+import { onboardTenants, policyTenants, vaultEnvironment } from './admin-cli.js';
 import type { LocalStackSettings } from './settings.js';
 import { type Credentials, signedFetch } from './signed-fetch.js';
 
@@ -161,7 +161,7 @@ export async function startLocalStack(
     // Before the tokenizer starts: it would cache a tenant's absence for TENANT_STATE_CACHE_SECONDS.
     const tenants = await onboardTenants(
       await policyTenants(authorizationPolicyFile),
-      adminEnvironment(outputs),
+      vaultEnvironment(outputs),
     );
 
     const tokenizer = startService('tokenizer', tokenizerEntry, onLine, {
@@ -241,15 +241,7 @@ export function tokenizerEnvironment(
   port: number,
 ): Record<string, string> {
   return {
-    AWS_REGION: outputs.Region,
-    // Any key works with DynamoDB Local and the local KMS; these never reach AWS.
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    TOKEN_VAULT_TABLE_NAME: outputs.TokenVaultTableName,
-    KMS_KEY_ARN: outputs.KmsKeyArn,
-    ...keyStoreEnvironment(outputs),
-    DYNAMODB_ENDPOINT: outputs.DynamoDBEndpoint,
-    KMS_ENDPOINT: outputs.KmsEndpoint,
+    ...vaultEnvironment(outputs),
     AUTHORIZATION_POLICY_FILE: authorizationPolicyFile,
     LOCAL_SIGV4_CREDENTIALS_FILE: sigv4CredentialsFile,
     CONNECTIONS_FILE: connectionsFile,

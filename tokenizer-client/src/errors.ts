@@ -69,24 +69,31 @@ export class TokenizerProblemError extends TokenizerError {
   }
 }
 
-/** `400`: the request does not match the contract, or a value does not fit its type; `errors` names the fields. */
-export class TokenizerValidationError extends TokenizerProblemError {
-  override readonly name = 'TokenizerValidationError';
+/**
+ * A problem that names fields (`errors`, JSON Pointers such as `/body/ttlSeconds`): the message lists the
+ * well-formed pointers only (a pointer repeating caller text could hold a value), `fields` gives them all.
+ */
+export abstract class TokenizerFieldProblemError extends TokenizerProblemError {
   readonly errors: readonly ProblemField[];
 
-  constructor(problem: Problem | undefined) {
+  constructor(status: number, problem: Problem | undefined, kind: TokenizerErrorKind, verb: string) {
     const errors = Array.isArray(problem?.errors) ? problem.errors : [];
     const fields = errors.map((error) => error.field).filter((field) => safeFieldPointer.test(field));
-    super(400, problem, {
-      kind: 'validation',
-      more: fields.length > 0 ? `: invalid ${fields.join(', ')}` : '',
-    });
+    super(status, problem, { kind, more: fields.length > 0 ? `: ${verb} ${fields.join(', ')}` : '' });
     this.errors = errors;
   }
 
-  /** The JSON Pointers of the invalid fields, e.g. `['/body/ttlSeconds']`. */
+  /** The JSON Pointers of the fields at fault, e.g. `['/body/ttlSeconds']`. */
   get fields(): string[] {
     return this.errors.map((error) => error.field);
+  }
+}
+
+/** `400`: the request does not match the contract, or a value does not fit its type; `errors` names the fields. */
+export class TokenizerValidationError extends TokenizerFieldProblemError {
+  override readonly name = 'TokenizerValidationError';
+  constructor(problem: Problem | undefined) {
+    super(400, problem, 'validation', 'invalid');
   }
 }
 
@@ -196,21 +203,10 @@ export class TenantShreddedError extends TokenizerProblemError {
  * `422` from forward: a token at a declared pointer cannot be used (not a token, not found, expired, no
  * uses left); `errors` names each field (`/body/body/card/number`) and why. Nothing was sent.
  */
-export class TokenUnusableError extends TokenizerProblemError {
+export class TokenUnusableError extends TokenizerFieldProblemError {
   override readonly name = 'TokenUnusableError';
-  readonly errors: readonly ProblemField[];
   constructor(problem: Problem | undefined) {
-    const errors = Array.isArray(problem?.errors) ? problem.errors : [];
-    const fields = errors.map((error) => error.field).filter((field) => safeFieldPointer.test(field));
-    super(422, problem, {
-      kind: 'token-unusable',
-      more: fields.length > 0 ? `: unusable ${fields.join(', ')}` : '',
-    });
-    this.errors = errors;
-  }
-
-  get fields(): string[] {
-    return this.errors.map((error) => error.field);
+    super(422, problem, 'token-unusable', 'unusable');
   }
 }
 

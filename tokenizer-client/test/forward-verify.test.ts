@@ -83,6 +83,8 @@ t.test('forward errors are typed by problem type, whatever the status', async (t
     .forward('payments', charge())
     .catch((e: unknown) => e)) as TokenUnusableError;
   t.same(unusable.fields, ['/body/body/card/number']);
+  t.match(unusable, { kind: 'token-unusable', status: 422 });
+  t.match(unusable.message, /: unusable \/body\/body\/card\/number$/, 'the message names the field');
 });
 
 t.test('forward is sent again after a 503 only with an idempotency key', async (t) => {

@@ -4,7 +4,6 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  paginateScan,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { rethrowAwsUnavailable } from '@tokenization/service-kit/aws-errors';
@@ -17,6 +16,7 @@ import {
   type TenantStatus,
 } from '../domain/ports.js';
 import { branchKeyIdOf } from './key-store-table.js';
+import { itemsWithKeyPrefix } from './vault-prefix-scan.js';
 import { tenantKey, tenantKeyPrefix, vaultKeyAttribute } from './vault-table.js';
 
 type Item = Record<string, AttributeValue>;
@@ -62,21 +62,11 @@ export class DynamoDbTenantRegistry implements TenantRegistry {
   async list(): Promise<TenantRecord[]> {
     const records: TenantRecord[] = [];
     try {
-      const pages = paginateScan(
-        { client: this.#client },
-        {
-          TableName: this.#tableName,
-          FilterExpression: 'begins_with(#pk, :prefix)',
-          ExpressionAttributeNames: { '#pk': vaultKeyAttribute },
-          ExpressionAttributeValues: { ':prefix': { S: tenantKeyPrefix } },
-          ConsistentRead: true,
-        },
-      );
-      for await (const page of pages) {
-        for (const item of page.Items ?? []) {
-          const key = item[vaultKeyAttribute]?.S ?? '';
-          records.push(fromItem(item, key.slice(tenantKeyPrefix.length)));
-        }
+      for await (const item of itemsWithKeyPrefix(this.#client, this.#tableName, tenantKeyPrefix, {
+        consistentRead: true,
+      })) {
+        const key = item[vaultKeyAttribute]?.S ?? '';
+        records.push(fromItem(item, key.slice(tenantKeyPrefix.length)));
       }
     } catch (error) {
       rethrowAwsUnavailable('store', error);

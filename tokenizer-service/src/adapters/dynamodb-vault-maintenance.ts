@@ -15,6 +15,7 @@ import { rethrowAwsUnavailable } from '@tokenization/service-kit/aws-errors';
 import type { IntegrityError } from '../domain/errors.js';
 import type { VaultRecord } from '../domain/ports.js';
 import { fromItem } from './dynamodb-vault-store.js';
+import { keyPrefixFilter } from './vault-prefix-scan.js';
 import { fingerprintKey, tokenKey, vaultKeyAttribute } from './vault-table.js';
 
 type Item = Record<string, AttributeValue>;
@@ -203,9 +204,7 @@ export class DynamoDbVaultMaintenance {
           Limit: this.#pageSize,
           ConsistentRead: true,
           Select: select,
-          FilterExpression: 'begins_with(#pk, :prefix)',
-          ExpressionAttributeNames: { '#pk': vaultKeyAttribute },
-          ExpressionAttributeValues: { ':prefix': { S: tokenKey(tenant, '') } },
+          ...keyPrefixFilter(tokenKey(tenant, '')),
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );

@@ -2,13 +2,9 @@
 // so a tenant's history sits beside its record and survives the shred of its keys. Details are counts,
 // versions and times: never a value, a fingerprint or key material.
 import { randomBytes } from 'node:crypto';
-import {
-  type AttributeValue,
-  type DynamoDBClient,
-  PutItemCommand,
-  paginateScan,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { rethrowAwsUnavailable } from '@tokenization/service-kit/aws-errors';
+import { itemsWithKeyPrefix } from '../adapters/vault-prefix-scan.js';
 import { vaultKeyAttribute } from '../adapters/vault-table.js';
 
 export type AdminAction =
@@ -78,19 +74,9 @@ export class AdminAuditTrail {
   async recent(tenant: string, limit: number): Promise<AuditItem[]> {
     const found: { key: string; item: AuditItem }[] = [];
     try {
-      const pages = paginateScan(
-        { client: this.#client },
-        {
-          TableName: this.#tableName,
-          FilterExpression: 'begins_with(#pk, :prefix)',
-          ExpressionAttributeNames: { '#pk': vaultKeyAttribute },
-          ExpressionAttributeValues: { ':prefix': { S: `${auditKeyPrefix}${tenant}#` } },
-        },
-      );
-      for await (const page of pages) {
-        for (const item of page.Items ?? []) {
-          found.push({ key: item[vaultKeyAttribute]?.S ?? '', item: fromItem(item, tenant) });
-        }
+      const prefix = `${auditKeyPrefix}${tenant}#`;
+      for await (const item of itemsWithKeyPrefix(this.#client, this.#tableName, prefix)) {
+        found.push({ key: item[vaultKeyAttribute]?.S ?? '', item: fromItem(item, tenant) });
       }
     } catch (error) {
       rethrowAwsUnavailable('store', error);
